@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what building and testing TaintWatch needs, on Debian/Ubuntu (apt) or RHEL/Fedora (dnf).
+# Idempotent: does nothing for what is already there.
+set -euo pipefail
+
+need_root() { if [ "$(id -u)" -ne 0 ]; then echo "run as root (or with sudo): it installs packages" >&2; exit 2; fi; }
+
+# Test tools: kmod's modinfo/depmod (the reference for parity tests), xz/zstd/gzip to recompress modules.
+apt_packages=(kmod xz-utils zstd gzip ca-certificates)
+dnf_packages=(kmod xz zstd gzip)
+
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if ! command -v dotnet >/dev/null 2>&1; then missing+=(dotnet-sdk-10.0); fi
+  if [ "${#missing[@]}" -gt 0 ]; then
+    need_root
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+elif command -v dnf >/dev/null 2>&1; then
+  missing=()
+  for p in "${dnf_packages[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if ! command -v dotnet >/dev/null 2>&1; then missing+=(dotnet-sdk-10.0); fi
+  if [ "${#missing[@]}" -gt 0 ]; then need_root; dnf install -y -q "${missing[@]}"; fi
+else
+  echo "neither apt-get nor dnf found: install the .NET 10 SDK, kmod, xz, zstd and gzip by hand" >&2
+  exit 2
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "the .NET 10 SDK is still missing: see https://learn.microsoft.com/dotnet/core/install/linux" >&2
+  exit 2
+fi

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Text.Json;
+using TaintWatch.Kernel;
+
+namespace TaintWatch.Cli;
+
+/// <summary>`taintwatch status`: this host now, as a report an operator can paste into a ticket.</summary>
+public static class StatusCommand
+{
+    public static Command Create(GlobalOptions global)
+    {
+        var table = new Option<string?>("--table", "-t") { Description = TableOption.HelpText };
+        var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
+        var command = new Command("status", "Report this host's kernel taint: the mask decoded with the right table, every loaded module with its taint letters, and a verdict. Exit code 0 = not tainted, 1 = tainted, 2 = error.")
+        {
+            table, json,
+        };
+        command.SetAction(result => Run(global.Paths(result), result.GetValue(table), result.GetValue(json), Console.Out, Console.Error));
+        return command;
+    }
+
+    public static int Run(KernelPaths paths, string? tableName, bool json, TextWriter output, TextWriter error)
+    {
+        TaintTable? table = null;
+        if (!string.IsNullOrEmpty(tableName))
+        {
+            if (!TableOption.TryResolve(tableName, paths, out var chosen, out _, out var tableError))
+            {
+                error.WriteLine($"taintwatch status: {tableError}");
+                return ExitCodes.Error;
+            }
+            table = chosen;
+        }
+        var snapshot = KernelSnapshotReader.Read(paths, table);
+        var report = StatusReport.From(snapshot);
+        if (json)
+        {
+            JsonOutput.Print(output, writer => report.WriteJson(writer));
+        }
+        else
+        {
+            report.WriteText(output);
+        }
+        if (snapshot.TaintMask is null)
+        {
+            var problem = snapshot.Sources.First(s => s.Collector == "taint").Problem;
+            error.WriteLine($"taintwatch status: cannot read the taint mask: {problem}. Check --path.procfs, or run on the host itself.");
+            return ExitCodes.Error;
+        }
+        foreach (var source in snapshot.Sources.Where(s => !s.Success))
+        {
+            error.WriteLine($"taintwatch status: warning: {source.Problem}");
+        }
+        return snapshot.IsTainted ? ExitCodes.Tainted : ExitCodes.Ok;
+    }
+}

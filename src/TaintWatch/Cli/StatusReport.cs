@@ -1,0 +1,179 @@
+using System.Text.Json;
+using TaintWatch.Kernel;
+
+namespace TaintWatch.Cli;
+
+/// <summary>The status report built from a snapshot, rendered as text for people and JSON for machines.</summary>
+public sealed class StatusReport
+{
+    private StatusReport(KernelSnapshot snapshot) => Snapshot = snapshot;
+
+    public KernelSnapshot Snapshot { get; }
+
+    public static StatusReport From(KernelSnapshot snapshot) => new(snapshot);
+
+    /// <summary>Modules that carry taint letters first, then the rest, each group by name.</summary>
+    public IEnumerable<LoadedModule> OrderedModules =>
+        Snapshot.Modules.OrderBy(m => m.IsTainting ? 0 : 1).ThenBy(m => m.Name, StringComparer.Ordinal);
+
+    /// <summary>One line an operator can paste into a ticket.</summary>
+    public string Verdict
+    {
+        get
+        {
+            var s = Snapshot;
+            var release = s.Release ?? "unknown release";
+            if (s.TaintMask is not ulong mask)
+            {
+                return $"VERDICT: UNKNOWN - the taint mask could not be read (kernel {release})";
+            }
+            if (mask == 0)
+            {
+                return $"VERDICT: NOT TAINTED - kernel {release}";
+            }
+            var letters = string.Join(" ", s.SetFlags.Select(f => f.Letter == '?' ? f.Name : f.Letter.ToString()));
+            var tainting = s.Modules.Where(m => m.IsTainting).Select(m => $"{m.Name}({m.TaintLetters})").ToList();
+            var modules = tainting.Count == 0 ? "no loaded module carries a taint letter" : "modules " + string.Join(" ", tainting);
+            return $"VERDICT: TAINTED {mask} ({letters}) - kernel {release}, table {s.Table.Id}; {modules}";
+        }
+    }
+
+    public void WriteText(TextWriter output)
+    {
+        var s = Snapshot;
+        output.WriteLine($"Kernel:      {s.Release ?? "unknown"}");
+        output.WriteLine($"Taint table: {s.Table.Id} - {s.Table.Title} ({s.TableReason})");
+        if (s.TaintMask is ulong mask)
+        {
+            output.WriteLine($"Taint mask:  {mask} (0x{mask:x})  '{s.Table.FormatTaintedString(mask)}'");
+            var flags = s.SetFlags;
+            if (flags.Count > 0)
+            {
+                output.WriteLine();
+                var rows = new TextTable("BIT", "FLAG", "NAME", "MODULES", "MEANING");
+                foreach (var flag in flags)
+                {
+                    var carriers = flag.Letter == '?' ? "" : string.Join(",", s.ModulesWithLetter(flag.SetChar).Select(m => m.Name));
+                    rows.Add(flag.Bit.ToString(), flag.Letter.ToString(), flag.Name, carriers.Length == 0 ? "-" : carriers, flag.Description);
+                }
+                rows.Write(output, "  ");
+            }
+        }
+        else
+        {
+            output.WriteLine("Taint mask:  unknown");
+        }
+        output.WriteLine($"Signature enforcement (sig_enforce): {(s.SigEnforce is bool b ? (b ? "on" : "off") : "unknown")}");
+        output.WriteLine();
+        if (!s.ModulesSupported)
+        {
+            output.WriteLine("Modules:     this kernel has no loadable module support (no /proc/modules), so no module can taint it.");
+        }
+        else
+        {
+            var tainting = s.Modules.Count(m => m.IsTainting);
+            output.WriteLine($"Modules:     {s.Modules.Count} loaded, {tainting} carrying taint letters");
+            if (s.Modules.Count > 0)
+            {
+                var rows = new TextTable("MODULE", "TAINT", "STATE", "SIZE", "VERSION", "SRCVERSION");
+                foreach (var m in OrderedModules)
+                {
+                    rows.Add(m.Name, m.IsTainting ? m.TaintLetters : "-", StateOf(m), m.Proc?.Size.ToString() ?? "-", m.Sys?.Version ?? "-", m.Sys?.SrcVersion ?? "-");
+                }
+                rows.Write(output, "  ");
+            }
+        }
+        foreach (var note in s.Notes)
+        {
+            output.WriteLine($"Note: {note}");
+        }
+        foreach (var source in s.Sources.Where(x => !x.Success))
+        {
+            output.WriteLine($"Problem: {source.Problem}");
+        }
+        output.WriteLine();
+        output.WriteLine(Verdict);
+    }
+
+    private static string StateOf(LoadedModule m) =>
+        m.Proc?.State.ToString().ToLowerInvariant() ?? m.Sys?.InitState ?? "unknown";
+
+    public void WriteJson(Utf8JsonWriter w)
+    {
+        var s = Snapshot;
+        w.WriteStartObject();
+        w.WriteNumber("schema_version", 1);
+        w.WriteString("kernel_release", s.Release);
+        w.WriteString("boot_id", s.BootId);
+        w.WriteString("taint_table", s.Table.Id);
+        w.WriteString("taint_table_reason", s.TableReason);
+        if (s.TaintMask is ulong mask)
+        {
+            w.WriteNumber("taint_mask", mask);
+            w.WriteString("tainted_string", s.Table.FormatTaintedString(mask));
+        }
+        else
+        {
+            w.WriteNull("taint_mask");
+            w.WriteNull("tainted_string");
+        }
+        w.WriteBoolean("tainted", s.IsTainted);
+        JsonOutput.WriteFlags(w, "flags", s.SetFlags);
+        if (s.SigEnforce is bool enforce)
+        {
+            w.WriteBoolean("sig_enforce", enforce);
+        }
+        else
+        {
+            w.WriteNull("sig_enforce");
+        }
+        w.WriteBoolean("modules_supported", s.ModulesSupported);
+        w.WriteStartArray("modules");
+        foreach (var m in OrderedModules)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", m.Name);
+            w.WriteString("taint", m.TaintLetters);
+            w.WriteString("taint_source", m.TaintSource);
+            w.WriteString("state", StateOf(m));
+            if (m.Proc is { } p)
+            {
+                w.WriteNumber("size", p.Size);
+                if (p.RefCount is int rc)
+                {
+                    w.WriteNumber("refcount", rc);
+                }
+                w.WriteStartArray("holders");
+                foreach (var h in p.Holders)
+                {
+                    w.WriteStringValue(h);
+                }
+                w.WriteEndArray();
+            }
+            w.WriteString("version", m.Sys?.Version);
+            w.WriteString("srcversion", m.Sys?.SrcVersion);
+            w.WriteString("build_id", m.Sys?.BuildId);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("sources");
+        foreach (var src in s.Sources)
+        {
+            w.WriteStartObject();
+            w.WriteString("collector", src.Collector);
+            w.WriteString("path", src.Path);
+            w.WriteBoolean("success", src.Success);
+            w.WriteString("problem", src.Problem);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("notes");
+        foreach (var note in s.Notes)
+        {
+            w.WriteStringValue(note);
+        }
+        w.WriteEndArray();
+        w.WriteString("verdict", Verdict);
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,40 @@
+using TaintWatch.Kernel;
+
+namespace TaintWatch.Cli;
+
+/// <summary>Resolves --table: a table id (rhel7.3, upstream…), a kernel release string, or the host's own kernel.</summary>
+public static class TableOption
+{
+    public static string HelpText =>
+        "Taint table to decode with: " + string.Join(", ", TaintTables.All.Select(t => t.Id)) +
+        ", or a kernel release such as 4.18.0-372.32.1.el8_6.x86_64. Default: this host's kernel (from --path.procfs).";
+
+    public static bool TryResolve(string? value, KernelPaths paths, out TaintTable table, out string reason, out string? error)
+    {
+        error = null;
+        if (string.IsNullOrWhiteSpace(value) || value == "auto")
+        {
+            var release = BoundedFile.ReadText(paths.OsRelease, 256);
+            (table, reason) = TaintTableSelector.Select(release.Succeeded ? release.Value : null);
+            if (!release.Succeeded)
+            {
+                reason += $" ({release.Problem})";
+            }
+            return true;
+        }
+        if (TaintTables.FindById(value) is { } byId)
+        {
+            (table, reason) = (byId, $"table {byId.Id} chosen by --table");
+            return true;
+        }
+        if (char.IsAsciiDigit(value[0]) && value.Contains('.', StringComparison.Ordinal))
+        {
+            (table, reason) = TaintTableSelector.Select(value);
+            return true;
+        }
+        table = TaintTables.Upstream20;
+        reason = "";
+        error = $"unknown taint table \"{value}\"; use one of {string.Join(", ", TaintTables.All.Select(t => t.Id))} or a kernel release string";
+        return false;
+    }
+}

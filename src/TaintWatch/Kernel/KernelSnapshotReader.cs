@@ -1,0 +1,130 @@
+using System.Globalization;
+
+namespace TaintWatch.Kernel;
+
+/// <summary>Takes one snapshot of the kernel's taint state from a root (real or fixture).</summary>
+public static class KernelSnapshotReader
+{
+    /// <summary>/proc/modules of a real host is well under 1 MiB; 8 MiB leaves room and still bounds memory.</summary>
+    public const int ProcModulesLimit = 8 * 1024 * 1024;
+
+    public static KernelSnapshot Read(KernelPaths paths, TaintTable? tableOverride = null)
+    {
+        var sources = new List<SourceStatus>();
+        var notes = new List<string>();
+
+        var release = BoundedFile.ReadText(paths.OsRelease, 256).Map(text => ParseRelease(paths.OsRelease, text));
+        sources.Add(Status("release", release));
+        var (table, reason) = tableOverride is not null
+            ? (tableOverride, $"table {tableOverride.Id} chosen by --table")
+            : TaintTableSelector.Select(release.Value);
+
+        var bootId = BoundedFile.ReadText(paths.BootId, 256);
+        var mask = BoundedFile.ReadText(paths.Tainted, 256).Map(text => ParseTaintMask(paths.Tainted, text));
+        sources.Add(Status("taint", mask));
+
+        var procText = BoundedFile.ReadText(paths.ProcModules, ProcModulesLimit);
+        var modulesSupported = !procText.IsMissing;
+        var procEntries = new Dictionary<string, ProcModuleEntry>(StringComparer.Ordinal);
+        if (procText.Succeeded)
+        {
+            var parsed = ProcModulesParser.Parse(procText.Value!);
+            foreach (var entry in parsed.Modules)
+            {
+                procEntries[entry.Name] = entry;
+            }
+            var problem = parsed.Problems.Count == 0 ? null : $"{paths.ProcModules}: {string.Join("; ", parsed.Problems)}";
+            if (parsed.Modules.Count == 0 && procText.Value!.Trim().Length > 0 && problem is null)
+            {
+                problem = $"{paths.ProcModules}: no module lines";
+            }
+            sources.Add(new SourceStatus("modules", paths.ProcModules, problem is null, problem));
+        }
+        else if (procText.IsMissing)
+        {
+            sources.Add(new SourceStatus("modules", paths.ProcModules, true, null));
+        }
+        else
+        {
+            sources.Add(Status("modules", procText));
+        }
+
+        var sysEntries = new Dictionary<string, SysModuleEntry>(StringComparer.Ordinal);
+        var listing = SysModuleReader.ListModules(paths);
+        var sysProblems = new List<string>();
+        if (listing.Succeeded)
+        {
+            foreach (var name in listing.Value!)
+            {
+                // Built-in modules have directories too; only loaded ones (in /proc/modules, or with an
+                // initstate) carry taint.
+                if (!procEntries.ContainsKey(name) && !File.Exists(Path.Combine(paths.SysModule, name, "initstate")))
+                {
+                    continue;
+                }
+                var entry = SysModuleReader.Read(paths, name);
+                sysEntries[name] = entry;
+                sysProblems.AddRange(entry.Problems);
+            }
+        }
+        else if (!listing.IsMissing || modulesSupported)
+        {
+            sysProblems.Add(listing.Problem!);
+        }
+        sources.Add(new SourceStatus("sysfs", paths.SysModule, sysProblems.Count == 0,
+            sysProblems.Count == 0 ? null : string.Join("; ", sysProblems.Take(5)) + (sysProblems.Count > 5 ? $" (and {sysProblems.Count - 5} more)" : "")));
+
+        var sigEnforce = BoundedFile.ReadText(paths.SigEnforce, 64);
+        bool? enforce = sigEnforce.Succeeded ? sigEnforce.Value!.Trim() is "Y" or "1" : null;
+        if (!sigEnforce.Succeeded && !sigEnforce.IsMissing)
+        {
+            sources.Add(Status("sig_enforce", sigEnforce));
+        }
+
+        var modules = Join(procEntries, sysEntries, procText.Succeeded, notes);
+        return new KernelSnapshot(release.Value, bootId.Succeeded ? bootId.Value!.Trim() : null, mask.Succeeded ? mask.Value : null,
+            table, reason, modulesSupported, modules, enforce, sources, notes);
+    }
+
+    private static List<LoadedModule> Join(Dictionary<string, ProcModuleEntry> proc, Dictionary<string, SysModuleEntry> sys, bool procRead, List<string> notes)
+    {
+        var modules = new List<LoadedModule>();
+        foreach (var name in proc.Keys.Union(sys.Keys).Order(StringComparer.Ordinal))
+        {
+            proc.TryGetValue(name, out var p);
+            sys.TryGetValue(name, out var s);
+            if (p is null && procRead)
+            {
+                notes.Add($"{name}: has /sys/module/{name}/initstate ({s!.InitState}) but is not in /proc/modules (loading or unloading as we read)");
+            }
+            if (p is not null && s?.Taint is not null && !SameLetters(p.TaintLetters, s.Taint))
+            {
+                notes.Add($"{name}: /proc/modules shows ({p.TaintLetters}) but /sys/module/{name}/taint shows ({s.Taint}); the taint file is used");
+            }
+            modules.Add(new LoadedModule(name, p, s));
+        }
+        return modules;
+    }
+
+    private static bool SameLetters(string a, string b) => a.Order().SequenceEqual(b.Order());
+
+    private static Reading<string> ParseRelease(string source, string text)
+    {
+        var release = text.Trim();
+        return release.Length > 0 && release.All(c => c > ' ' && c < 127)
+            ? Reading<string>.Ok(source, release)
+            : Reading<string>.Fail(source, release.Length == 0 ? "is empty" : $"\"{ProcModulesParser.Shorten(release)}\" is not a kernel release string");
+    }
+
+    /// <summary>Parses the decimal value the kernel prints (an unsigned long).</summary>
+    public static Reading<ulong> ParseTaintMask(string source, string text)
+    {
+        var trimmed = text.Trim();
+        return ulong.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? Reading<ulong>.Ok(source, value)
+            : Reading<ulong>.Fail(source, trimmed.Length == 0 ? "is empty" : $"\"{ProcModulesParser.Shorten(trimmed)}\" is not a decimal taint mask");
+    }
+
+    private static SourceStatus Status<T>(string collector, Reading<T> reading) =>
+        new(collector, reading.Source, reading.Succeeded, reading.Problem);
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using TaintWatch.Cli;
+
+namespace TaintWatch;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = CreateRootCommand();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && !parsed.Tokens.Any(t => t.Value is "--help" or "-h" or "-?"))
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                Console.Error.WriteLine($"taintwatch: {parseError.Message}");
+            }
+            Console.Error.WriteLine("Run 'taintwatch --help' or 'taintwatch <command> --help' for usage.");
+            return ExitCodes.Error;
+        }
+        try
+        {
+            return parsed.Invoke();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"taintwatch: {e.Message}");
+            return ExitCodes.Error;
+        }
+    }
+
+    public static RootCommand CreateRootCommand()
+    {
+        var global = new GlobalOptions();
+        var root = new RootCommand(
+            "TaintWatch tells which kernel taint bits are set on this host, which module set them, and whether every loaded module is signed.\n\n" +
+            "Examples:\n" +
+            "  taintwatch status                      this host: taint decoded, modules, verdict (exit 1 if tainted)\n" +
+            "  taintwatch decode 12801                what a value from /proc/sys/kernel/tainted means\n" +
+            "  taintwatch decode POE --table rhel7.3  what the letters of a module in an oops mean on RHEL 7.9");
+        global.AddTo(root);
+        root.Subcommands.Add(StatusCommand.Create(global));
+        root.Subcommands.Add(DecodeCommand.Create(global));
+        return root;
+    }
+}
