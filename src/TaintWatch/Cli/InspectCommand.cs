@@ -1,0 +1,149 @@
+using System.CommandLine;
+using TaintWatch.Kernel;
+using TaintWatch.Modules;
+
+namespace TaintWatch.Cli;
+
+/// <summary>`taintwatch inspect FILE|MODULE...`: modinfo's output, plus what modinfo cannot read.</summary>
+public static class InspectCommand
+{
+    public sealed record Options(string[] Targets, bool All, string? Field, bool Strict, bool NullSeparated, bool Json, string? Release);
+
+    public static Command Create(GlobalOptions global)
+    {
+        var targets = new Argument<string[]>("module") { Description = "Module files (.ko, .ko.xz, .ko.zst, .ko.gz) or module names, looked up in <rootfs>/lib/modules/<release>/modules.dep.", Arity = ArgumentArity.ZeroOrMore };
+        var all = new Option<bool>("--all", "-a") { Description = "Inspect every module file of the kernel's module tree and print a summary table (with --modinfo or -F: every module in that format)." };
+        var field = new Option<string?>("--field", "-F") { Description = "Print only this field's values, as modinfo -F does (e.g. signer, sig_key, srcversion, build-id)." };
+        var strict = new Option<bool>("--modinfo") { Description = "Print exactly what kmod's modinfo prints, without TaintWatch's extra fields." };
+        var nul = new Option<bool>("--null", "-0") { Description = "Separate fields with NUL instead of newline, as modinfo -0." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
+        var release = new Option<string?>("--kernel-release", "-k") { Description = "Kernel release whose modules to look in (default: the running kernel's, from --path.procfs)." };
+        var command = new Command("inspect", "Read module files as modinfo does — .modinfo fields, appended PKCS#7 or X.509 signature (signer, key, hash) — plus what modinfo cannot: sign-file -k signatures, RHEL 5/6 GPG signatures, build-id.\n\nExamples:\n  taintwatch inspect e1000\n  taintwatch inspect -F signer /lib/modules/$(uname -r)/extra/scini.ko.xz\n  taintwatch inspect --all")
+        {
+            targets, all, field, strict, nul, json, release,
+        };
+        command.SetAction(r => Run(
+            new Options(r.GetValue(targets) ?? [], r.GetValue(all), r.GetValue(field), r.GetValue(strict), r.GetValue(nul), r.GetValue(json), r.GetValue(release)),
+            global.Paths(r), Console.Out, Console.Error));
+        return command;
+    }
+
+    public static int Run(Options options, KernelPaths paths, TextWriter output, TextWriter error)
+    {
+        if (options.Targets.Length == 0 && !options.All)
+        {
+            error.WriteLine("taintwatch inspect: name a module file or module, or use --all. Try 'taintwatch inspect --help'.");
+            return ExitCodes.Error;
+        }
+        var release = options.Release;
+        if (string.IsNullOrEmpty(release))
+        {
+            var os = BoundedFile.ReadText(paths.OsRelease, 256);
+            release = os.Succeeded ? os.Value!.Trim() : null;
+        }
+        var needsLocator = options.All || options.Targets.Any(t => !LooksLikeFile(t));
+        if (needsLocator && string.IsNullOrEmpty(release))
+        {
+            error.WriteLine("taintwatch inspect: cannot tell the kernel release to look modules up in; give -k RELEASE");
+            return ExitCodes.Error;
+        }
+        var locator = needsLocator ? ModuleLocator.Load(paths, release!) : null;
+
+        var work = new List<(string Target, ModuleLocation? Location)>();
+        if (options.All)
+        {
+            var files = ModuleTree.Files(locator!.Directory);
+            if (files.Count == 0)
+            {
+                error.WriteLine($"taintwatch inspect: no module files under {locator.Directory}");
+                return ExitCodes.Error;
+            }
+            work.AddRange(files.Select(f => (f, (ModuleLocation?)null)));
+        }
+        foreach (var target in options.Targets)
+        {
+            work.Add(LooksLikeFile(target) ? (target, null) : (target, locator!.Locate(target)));
+        }
+
+        var results = work.AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount)
+            .Select(item => Resolve(item.Target, item.Location, locator))
+            .ToList();
+
+        var failures = 0;
+        var separator = options.NullSeparated ? '\0' : '\n';
+        var summaryTable = options.All && options.Field is null && !options.Strict && !options.Json;
+        if (options.Json)
+        {
+            JsonOutput.Print(output, w =>
+            {
+                w.WriteStartArray();
+                foreach (var r in results.Where(r => r.Inspection is not null))
+                {
+                    InspectionJson.Write(w, r.Inspection!);
+                }
+                w.WriteEndArray();
+            });
+        }
+        else if (summaryTable)
+        {
+            WriteSummary(output, results.Where(r => r.Inspection is not null).Select(r => r.Inspection!).ToList());
+        }
+        foreach (var r in results)
+        {
+            if (r.Problem is not null)
+            {
+                failures++;
+                error.WriteLine($"taintwatch inspect: {r.Problem}");
+                continue;
+            }
+            if (r.Inspection!.Error is not null)
+            {
+                failures++;
+                error.WriteLine($"taintwatch inspect: {r.Inspection.Path}: {r.Inspection.Error}");
+                continue;
+            }
+            if (options.Json || summaryTable)
+            {
+                continue;
+            }
+            output.Write(options.Field is not null
+                ? ModinfoFormatter.FormatField(r.Inspection, options.Field, options.Strict, separator, r.BuiltinName)
+                : ModinfoFormatter.Format(r.Inspection, options.Strict, separator, r.BuiltinName));
+        }
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.Error;
+    }
+
+    private sealed record Resolved(ModuleInspection? Inspection, string? BuiltinName, string? Problem);
+
+    private static Resolved Resolve(string target, ModuleLocation? location, ModuleLocator? locator)
+    {
+        if (location is null)
+        {
+            return new Resolved(ModuleInspector.Inspect(target), null, null);
+        }
+        if (location.IsBuiltIn)
+        {
+            var fields = BuiltinModInfo.Read(locator!.Directory, location.Name);
+            var inspection = new ModuleInspection("(builtin)", Modules.Compression.CompressionKind.None, 0, 0, fields, Modules.Signatures.ModuleSignature.Unsigned, null, null);
+            return new Resolved(inspection, location.Name, null);
+        }
+        return location.Found ? new Resolved(ModuleInspector.Inspect(location.Path!), null, null) : new Resolved(null, null, location.Problem);
+    }
+
+    private static bool LooksLikeFile(string target) =>
+        target.Contains('/', StringComparison.Ordinal) || ModuleNames.IsModuleFileName(Path.GetFileName(target)) || File.Exists(target);
+
+    private static void WriteSummary(TextWriter output, List<ModuleInspection> inspections)
+    {
+        var table = new TextTable("MODULE", "SIGNATURE", "SIGNER", "SIG_KEY", "HASH", "FILE");
+        foreach (var m in inspections)
+        {
+            var s = m.Signature;
+            table.Add(m.Name, s.StateName, s.Signer ?? "-", s.Key is null ? "-" : s.KeyHex, s.HashAlgorithm ?? "-", m.Path);
+        }
+        table.Write(output);
+        var byState = inspections.GroupBy(m => m.Signature.StateName).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
+        output.WriteLine();
+        output.WriteLine($"{inspections.Count} module files: {string.Join(", ", byState)}");
+    }
+}

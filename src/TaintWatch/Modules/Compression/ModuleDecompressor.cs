@@ -1,0 +1,42 @@
+namespace TaintWatch.Modules.Compression;
+
+/// <summary>
+/// Decompresses .ko.xz, .ko.zst and .ko.gz in memory, with a cap on the output so a decompression bomb
+/// costs at most <see cref="DefaultOutputLimit"/> bytes, and with truncation detected in every format.
+/// </summary>
+public static class ModuleDecompressor
+{
+    /// <summary>
+    /// 512 MiB: the largest shipped modules (nvidia.ko, ~60–100 MB; unstripped debug builds a few hundred MB)
+    /// fit, while a bomb stops well before it can hurt a host.
+    /// </summary>
+    public const int DefaultOutputLimit = 512 * 1024 * 1024;
+
+    public static CompressionKind Detect(ReadOnlySpan<byte> data) => data switch
+    {
+        [0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0x00, ..] => CompressionKind.Xz,
+        [0x28, 0xB5, 0x2F, 0xFD, ..] => CompressionKind.Zstd,
+        [0x1F, 0x8B, ..] => CompressionKind.Gzip,
+        _ => CompressionKind.None,
+    };
+
+    public static string Name(CompressionKind kind) => kind switch
+    {
+        CompressionKind.Xz => "xz",
+        CompressionKind.Zstd => "zstd",
+        CompressionKind.Gzip => "gzip",
+        _ => "none",
+    };
+
+    /// <summary>Decompresses <paramref name="input"/>; throws <see cref="ModuleFormatException"/> on corrupt, truncated or oversized data.</summary>
+    public static byte[] Decompress(CompressionKind kind, byte[] input, int outputLimit = DefaultOutputLimit) => kind switch
+    {
+        CompressionKind.Xz => XzDecoder.Decode(input, outputLimit),
+        CompressionKind.Zstd => ZstdDecoder.Decode(input, outputLimit),
+        CompressionKind.Gzip => GzipDecoder.Decode(input, outputLimit),
+        _ => input,
+    };
+
+    internal static ModuleFormatException TooLarge(string format, int limit) =>
+        new($"{format} data decompresses to more than {limit / (1024 * 1024)} MiB: refusing it as a possible decompression bomb");
+}

@@ -1,0 +1,110 @@
+using TaintWatch.Kernel;
+using TaintWatch.Modules.Compression;
+using TaintWatch.Modules.Elf;
+using TaintWatch.Modules.Signatures;
+
+namespace TaintWatch.Modules;
+
+/// <summary>Reads a module file as modinfo does — decompress, .modinfo, signature — plus build-id and GPG sections.</summary>
+public static class ModuleInspector
+{
+    /// <summary>Largest file read from disk; the 2 GB sparse file of the hostile-input tests stops here unread.</summary>
+    public const long FileSizeLimit = ModuleDecompressor.DefaultOutputLimit;
+
+    public static ModuleInspection Inspect(string path)
+    {
+        var fullPath = System.IO.Path.GetFullPath(path);
+        byte[] raw;
+        try
+        {
+            var info = new FileInfo(fullPath);
+            if (Directory.Exists(fullPath))
+            {
+                return ModuleInspection.Failed(fullPath, "is a directory, not a module file");
+            }
+            if (!info.Exists)
+            {
+                return ModuleInspection.Failed(fullPath, "does not exist");
+            }
+            if (info.Length > FileSizeLimit)
+            {
+                return ModuleInspection.Failed(fullPath, $"is {info.Length} bytes, more than the {FileSizeLimit / (1024 * 1024)} MiB TaintWatch reads", info.Length);
+            }
+            raw = ReadAll(fullPath);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return ModuleInspection.Failed(fullPath, "permission denied");
+        }
+        catch (IOException e)
+        {
+            return ModuleInspection.Failed(fullPath, e.Message);
+        }
+        return Inspect(fullPath, raw);
+    }
+
+    /// <summary>Inspects file contents already in memory (the daemon and the fuzz tests use this).</summary>
+    public static ModuleInspection Inspect(string path, byte[] raw)
+    {
+        if (raw.Length == 0)
+        {
+            return ModuleInspection.Failed(path, "is empty (0 bytes)");
+        }
+        var compression = ModuleDecompressor.Detect(raw);
+        byte[] image;
+        try
+        {
+            image = ModuleDecompressor.Decompress(compression, raw);
+        }
+        catch (ModuleFormatException e)
+        {
+            return ModuleInspection.Failed(path, e.Message, raw.Length, compression);
+        }
+        ElfImage? elf = null;
+        string? error = null;
+        try
+        {
+            elf = ElfImage.Parse(image);
+        }
+        catch (ModuleFormatException e)
+        {
+            error = e.Message;
+        }
+        if (elf is null)
+        {
+            return ModuleInspection.Failed(path, error!, raw.Length, compression) with { ImageSize = image.Length };
+        }
+        var modinfo = elf.Find(".modinfo") is { } section ? ModInfoSection.Parse(elf.Contents(section).Span) : [];
+        var buildId = elf.Find(".note.gnu.build-id") is { } notes ? ElfNote.FindBuildId(elf.Contents(notes)) : null;
+        var signature = ModuleSignatureReader.Read(image, elf);
+        if (signature.State == SignatureState.Unsigned && image.Length > ImageEnd(elf))
+        {
+            // Bytes after the ELF image without the signature marker: most likely a signed file cut short.
+            signature = ModuleSignature.UnknownBecause($"{image.Length - ImageEnd(elf)} bytes follow the ELF image without a signature marker (truncated signature?)");
+        }
+        return new ModuleInspection(path, compression, raw.Length, image.Length, modinfo, signature, buildId, null);
+    }
+
+    /// <summary>The end of the ELF image proper: the furthest of the section table and every section's bytes.</summary>
+    private static long ImageEnd(ElfImage elf) =>
+        Math.Max(elf.SectionTableEnd, elf.Sections.Where(s => s.Type != ElfSection.TypeNoBits).Select(s => s.Offset + s.Size).DefaultIfEmpty(0).Max());
+
+    private static byte[] ReadAll(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        var length = stream.Length;
+        var buffer = new byte[length];
+        var read = 0;
+        while (read < length)
+        {
+            var n = stream.Read(buffer, read, (int)(length - read));
+            if (n == 0)
+            {
+                // The file shrank while we read it: report what we saw, not a silently shorter module.
+                throw new IOException($"file shrank from {length} to {read} bytes while being read");
+            }
+            read += n;
+        }
+        return buffer;
+    }
+}
