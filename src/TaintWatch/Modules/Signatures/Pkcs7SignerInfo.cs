@@ -144,18 +144,16 @@ public sealed record Pkcs7SignerInfo(
         _ => oid,
     };
 
-    /// <summary>Names for signature-algorithm OIDs, for the extra sig_algo field.</summary>
+    /// <summary>The public-key family of a signature-algorithm OID (rsaEncryption, ecdsa-with-SHA384…).</summary>
     public static string SignatureAlgorithmName(string oid) => oid switch
     {
-        "1.2.840.113549.1.1.1" => "rsa",
-        "1.2.840.10045.2.1" => "ecdsa",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-sha256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-sha384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-sha512",
-        "1.2.840.113549.1.1.11" => "rsa-sha256",
-        "1.2.840.113549.1.1.12" => "rsa-sha384",
-        "1.2.840.113549.1.1.13" => "rsa-sha512",
+        "1.2.840.113549.1.1.1" or "1.2.840.113549.1.1.5" or "1.2.840.113549.1.1.11" or "1.2.840.113549.1.1.12"
+            or "1.2.840.113549.1.1.13" or "1.2.840.113549.1.1.14" or "1.2.840.113549.1.1.10" => "rsa",
+        "1.2.840.10045.2.1" or "1.2.840.10045.4.1" or "1.2.840.10045.4.3.1" or "1.2.840.10045.4.3.2"
+            or "1.2.840.10045.4.3.3" or "1.2.840.10045.4.3.4" => "ecdsa",
         "1.3.101.112" => "ed25519",
+        "1.3.101.113" => "ed448",
+        "1.2.156.10197.1.501" => "sm2",
         _ => oid,
     };
 }
