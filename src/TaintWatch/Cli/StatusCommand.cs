@@ -11,7 +11,7 @@ public static class StatusCommand
     {
         var table = new Option<string?>("--table", "-t") { Description = TableOption.HelpText };
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
-        var command = new Command("status", "Report this host's kernel taint: the mask decoded with the right table, every loaded module with its taint letters, and a verdict. Exit code 0 = not tainted, 1 = tainted, 2 = error.")
+        var command = new Command("status", "Report this host's kernel taint: the mask decoded with the right table, every loaded module with its taint letters and its file's signature (signer, key, hash) and whether that file is the loaded image, and a verdict. Exit code 0 = not tainted, 1 = tainted, 2 = error.")
         {
             table, json,
         };
@@ -32,7 +32,7 @@ public static class StatusCommand
             table = chosen;
         }
         var snapshot = KernelSnapshotReader.Read(paths, table);
-        var report = StatusReport.From(snapshot);
+        var report = StatusReport.From(snapshot, Modules.LoadedModuleFile.ForSnapshot(snapshot, paths), snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release));
         if (json)
         {
             JsonOutput.Print(output, writer => report.WriteJson(writer));

@@ -1,20 +1,43 @@
 using System.Text.Json;
 using TaintWatch.Kernel;
+using TaintWatch.Modules;
+using TaintWatch.Modules.Signatures;
 
 namespace TaintWatch.Cli;
 
 /// <summary>The status report built from a snapshot, rendered as text for people and JSON for machines.</summary>
 public sealed class StatusReport
 {
-    private StatusReport(KernelSnapshot snapshot) => Snapshot = snapshot;
+    private StatusReport(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory)
+    {
+        Snapshot = snapshot;
+        ModuleDirectory = moduleDirectory;
+        Files = files.ToDictionary(f => f.Module.Name, StringComparer.Ordinal);
+    }
 
     public KernelSnapshot Snapshot { get; }
 
-    public static StatusReport From(KernelSnapshot snapshot) => new(snapshot);
+    /// <summary>Each loaded module's file, signature and image match, by module name.</summary>
+    public IReadOnlyDictionary<string, LoadedModuleFile> Files { get; }
 
-    /// <summary>Modules that carry taint letters first, then the rest, each group by name.</summary>
+    /// <summary>&lt;rootfs&gt;/lib/modules/&lt;release&gt; where module files were looked for.</summary>
+    public string? ModuleDirectory { get; }
+
+    public static StatusReport From(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory) => new(snapshot, files, moduleDirectory);
+
+    /// <summary>Modules that carry taint letters first, then unsigned or unknown ones, then the rest, each group by name.</summary>
     public IEnumerable<LoadedModule> OrderedModules =>
-        Snapshot.Modules.OrderBy(m => m.IsTainting ? 0 : 1).ThenBy(m => m.Name, StringComparer.Ordinal);
+        Snapshot.Modules.OrderBy(m => m.IsTainting ? 0 : SignatureOf(m).State == SignatureState.Signed ? 2 : 1).ThenBy(m => m.Name, StringComparer.Ordinal);
+
+    private ModuleSignature SignatureOf(LoadedModule m) =>
+        Files.TryGetValue(m.Name, out var f) ? f.Signature : ModuleSignature.UnknownBecause("not inspected");
+
+    private static string MatchText(LoadedModuleFile? f) => f?.MatchesLoaded switch
+    {
+        true => "yes",
+        false => "NO",
+        _ => "-",
+    };
 
     /// <summary>One line an operator can paste into a ticket.</summary>
     public string Verdict
@@ -29,12 +52,36 @@ public sealed class StatusReport
             }
             if (mask == 0)
             {
-                return $"VERDICT: NOT TAINTED - kernel {release}";
+                return $"VERDICT: NOT TAINTED - kernel {release}{SignatureSummary}";
             }
             var letters = string.Join(" ", s.SetFlags.Select(f => f.Letter == '?' ? f.Name : f.Letter.ToString()));
             var tainting = s.Modules.Where(m => m.IsTainting).Select(m => $"{m.Name}({m.TaintLetters})").ToList();
             var modules = tainting.Count == 0 ? "no loaded module carries a taint letter" : "modules " + string.Join(" ", tainting);
-            return $"VERDICT: TAINTED {mask} ({letters}) - kernel {release}, table {s.Table.Id}; {modules}";
+            return $"VERDICT: TAINTED {mask} ({letters}) - kernel {release}, table {s.Table.Id}; {modules}{SignatureSummary}";
+        }
+    }
+
+    private string SignatureSummary
+    {
+        get
+        {
+            var unsigned = Snapshot.Modules.Where(m => SignatureOf(m).State == SignatureState.Unsigned).Select(m => m.Name).ToList();
+            var unknown = Snapshot.Modules.Count(m => SignatureOf(m).State == SignatureState.Unknown);
+            var replaced = Files.Values.Where(f => f.MatchesLoaded == false).Select(f => f.Module.Name).ToList();
+            var parts = new List<string>();
+            if (unsigned.Count > 0)
+            {
+                parts.Add($"unsigned module files: {string.Join(" ", unsigned)}");
+            }
+            if (unknown > 0)
+            {
+                parts.Add($"{unknown} module files unreadable or not found");
+            }
+            if (replaced.Count > 0)
+            {
+                parts.Add($"file differs from the loaded image: {string.Join(" ", replaced)}");
+            }
+            return parts.Count == 0 ? "" : "; " + string.Join("; ", parts);
         }
     }
 
@@ -75,12 +122,25 @@ public sealed class StatusReport
             output.WriteLine($"Modules:     {s.Modules.Count} loaded, {tainting} carrying taint letters");
             if (s.Modules.Count > 0)
             {
-                var rows = new TextTable("MODULE", "TAINT", "STATE", "SIZE", "VERSION", "SRCVERSION");
+                var rows = new TextTable("MODULE", "TAINT", "SIGNATURE", "SIGNER", "SIG_KEY", "HASH", "FILE=LOADED", "FILE");
                 foreach (var m in OrderedModules)
                 {
-                    rows.Add(m.Name, m.IsTainting ? m.TaintLetters : "-", StateOf(m), m.Proc?.Size.ToString() ?? "-", m.Sys?.Version ?? "-", m.Sys?.SrcVersion ?? "-");
+                    Files.TryGetValue(m.Name, out var f);
+                    var sig = SignatureOf(m);
+                    rows.Add(m.Name, m.IsTainting ? m.TaintLetters : "-", sig.StateName, sig.Signer ?? "-", ShortKey(sig), sig.HashAlgorithm ?? "-", MatchText(f),
+                        f?.Location.Path ?? (f?.Location.IsBuiltIn == true ? "(builtin)" : "(not found)"));
                 }
                 rows.Write(output, "  ");
+                var unknown = Files.Values.Where(f => f.Signature.State == SignatureState.Unknown).OrderBy(f => f.Module.Name, StringComparer.Ordinal).ToList();
+                var notFound = unknown.Where(f => !f.Location.Found && !f.Location.IsBuiltIn).ToList();
+                if (notFound.Count > 0)
+                {
+                    output.WriteLine($"  No file in {Path.Combine(ModuleDirectory ?? "lib/modules", "modules.dep")} (loaded from elsewhere with insmod, or removed since): {string.Join(" ", notFound.Select(f => f.Module.Name))}");
+                }
+                foreach (var f in unknown.Except(notFound))
+                {
+                    output.WriteLine($"  {f.Module.Name}: signature unknown: {f.Signature.Problem}");
+                }
             }
         }
         foreach (var note in s.Notes)
@@ -94,6 +154,10 @@ public sealed class StatusReport
         output.WriteLine();
         output.WriteLine(Verdict);
     }
+
+    /// <summary>Keys are long (20-byte serials): the table shows the first 8 bytes; --json has them whole.</summary>
+    private static string ShortKey(ModuleSignature sig) =>
+        sig.Key is null ? "-" : sig.Key.Length <= 8 ? sig.KeyHex : HexFormat.Colon(sig.Key.AsSpan(0, 8)) + "...";
 
     private static string StateOf(LoadedModule m) =>
         m.Proc?.State.ToString().ToLowerInvariant() ?? m.Sys?.InitState ?? "unknown";
@@ -153,6 +217,26 @@ public sealed class StatusReport
             w.WriteString("version", m.Sys?.Version);
             w.WriteString("srcversion", m.Sys?.SrcVersion);
             w.WriteString("build_id", m.Sys?.BuildId);
+            Files.TryGetValue(m.Name, out var f);
+            w.WriteString("file", f?.Location.Path);
+            w.WriteBoolean("builtin", f?.Location.IsBuiltIn ?? false);
+            if (f?.MatchesLoaded is bool matches)
+            {
+                w.WriteBoolean("file_matches_loaded", matches);
+            }
+            else
+            {
+                w.WriteNull("file_matches_loaded");
+            }
+            w.WriteString("file_match_evidence", f?.MatchEvidence);
+            InspectionJson.WriteSignature(w, "signature", SignatureOf(m));
+            if (f?.Inspection is { } file)
+            {
+                w.WriteString("file_version", file.Get("version"));
+                w.WriteString("file_srcversion", file.Get("srcversion"));
+                w.WriteString("license", file.Get("license"));
+                w.WriteBoolean("intree", file.Get("intree") == "Y");
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();

@@ -1,0 +1,62 @@
+using TaintWatch.Kernel;
+using TaintWatch.Modules.Signatures;
+
+namespace TaintWatch.Modules;
+
+/// <summary>A loaded module joined with its file on disk: where it is, its signature, and whether it is the loaded image.</summary>
+/// <param name="Module">The module as the kernel lists it.</param>
+/// <param name="Location">Where the file was looked for and found (or that it is built in / missing).</param>
+/// <param name="Inspection">The file read, or null when there is no file.</param>
+/// <param name="MatchesLoaded">True/false when build-id (else srcversion) could be compared; null when it cannot be told.</param>
+/// <param name="MatchEvidence">"build-id", "srcversion" or why nothing could be compared.</param>
+public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Location, ModuleInspection? Inspection, bool? MatchesLoaded, string MatchEvidence)
+{
+    public ModuleSignature Signature => Inspection?.Signature
+        ?? ModuleSignature.UnknownBecause(Location.Problem ?? (Location.IsBuiltIn ? "built into the kernel image" : "module file not found"));
+
+    /// <summary>Locates and reads the files of every loaded module (in parallel: the I/O and decompression dominate).</summary>
+    public static IReadOnlyList<LoadedModuleFile> ForSnapshot(KernelSnapshot snapshot, KernelPaths paths)
+    {
+        if (snapshot.Modules.Count == 0)
+        {
+            return [];
+        }
+        if (snapshot.Release is null)
+        {
+            return snapshot.Modules.Select(m => new LoadedModuleFile(m, new ModuleLocation(m.Name, null, false, "kernel release unknown: cannot find module files"), null, null, "no file")).ToList();
+        }
+        var locator = ModuleLocator.Load(paths, snapshot.Release);
+        return snapshot.Modules.AsParallel().AsOrdered()
+            .Select(m => For(m, locator.Locate(m.Name)))
+            .ToList();
+    }
+
+    public static LoadedModuleFile For(LoadedModule module, ModuleLocation location)
+    {
+        if (!location.Found)
+        {
+            return new LoadedModuleFile(module, location, null, null, "no file");
+        }
+        var inspection = ModuleInspector.Inspect(location.Path!);
+        var (matches, evidence) = Compare(module, inspection);
+        return new LoadedModuleFile(module, location, inspection, matches, evidence);
+    }
+
+    /// <summary>The build-id in /sys/module/*/notes identifies the image exactly; srcversion is the fallback.</summary>
+    private static (bool? Matches, string Evidence) Compare(LoadedModule module, ModuleInspection file)
+    {
+        if (file.Error is not null)
+        {
+            return (null, "file unreadable");
+        }
+        if (module.Sys?.BuildId is { } loadedId && file.BuildId is { } fileId)
+        {
+            return (string.Equals(loadedId, fileId, StringComparison.OrdinalIgnoreCase), "build-id");
+        }
+        if (module.Sys?.SrcVersion is { } loadedSrc && file.Get("srcversion") is { } fileSrc)
+        {
+            return (string.Equals(loadedSrc, fileSrc, StringComparison.OrdinalIgnoreCase), "srcversion");
+        }
+        return (null, "neither build-id nor srcversion on both sides");
+    }
+}
