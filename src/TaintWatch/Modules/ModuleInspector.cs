@@ -14,7 +14,7 @@ public static class ModuleInspector
     public static ModuleInspection Inspect(string path)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
-        byte[] raw;
+        PooledBytes raw;
         try
         {
             var info = new FileInfo(fullPath);
@@ -40,26 +40,42 @@ public static class ModuleInspector
         {
             return ModuleInspection.Failed(fullPath, e.Message);
         }
-        return Inspect(fullPath, raw);
+        using (raw)
+        {
+            return Inspect(fullPath, raw.Memory);
+        }
     }
 
     /// <summary>Inspects file contents already in memory (the daemon and the fuzz tests use this).</summary>
-    public static ModuleInspection Inspect(string path, byte[] raw)
+    public static ModuleInspection Inspect(string path, ReadOnlyMemory<byte> raw)
     {
         if (raw.Length == 0)
         {
             return ModuleInspection.Failed(path, "is empty (0 bytes)");
         }
-        var compression = ModuleDecompressor.Detect(raw);
-        byte[] image;
+        var compression = ModuleDecompressor.Detect(raw.Span);
+        if (compression == CompressionKind.None)
+        {
+            return InspectImage(path, raw, raw.Length, compression);
+        }
+        PooledBytes decompressed;
         try
         {
-            image = ModuleDecompressor.Decompress(compression, raw);
+            decompressed = ModuleDecompressor.Decompress(compression, raw);
         }
         catch (ModuleFormatException e)
         {
             return ModuleInspection.Failed(path, e.Message, raw.Length, compression);
         }
+        using (decompressed)
+        {
+            return InspectImage(path, decompressed.Memory, raw.Length, compression);
+        }
+    }
+
+    /// <summary>Reads the uncompressed image; nothing returned refers to its bytes (they may be pooled).</summary>
+    private static ModuleInspection InspectImage(string path, ReadOnlyMemory<byte> image, long fileSize, CompressionKind compression)
+    {
         ElfImage? elf = null;
         string? error = null;
         try
@@ -72,39 +88,51 @@ public static class ModuleInspector
         }
         if (elf is null)
         {
-            return ModuleInspection.Failed(path, error!, raw.Length, compression) with { ImageSize = image.Length };
+            return ModuleInspection.Failed(path, error!, fileSize, compression) with { ImageSize = image.Length };
         }
         var modinfo = elf.Find(".modinfo") is { } section ? ModInfoSection.Parse(elf.Contents(section).Span) : [];
         var buildId = elf.Find(".note.gnu.build-id") is { } notes ? ElfNote.FindBuildId(elf.Contents(notes)) : null;
-        var signature = ModuleSignatureReader.Read(image, elf);
+        var signature = ModuleSignatureReader.Read(image.Span, elf);
         if (signature.State == SignatureState.Unsigned && image.Length > ImageEnd(elf))
         {
             // Bytes after the ELF image without the signature marker: most likely a signed file cut short.
             signature = ModuleSignature.UnknownBecause($"{image.Length - ImageEnd(elf)} bytes follow the ELF image without a signature marker (truncated signature?)");
         }
-        return new ModuleInspection(path, compression, raw.Length, image.Length, modinfo, signature, buildId, null);
+        return new ModuleInspection(path, compression, fileSize, image.Length, modinfo, signature, buildId, null);
     }
 
     /// <summary>The end of the ELF image proper: the furthest of the section table and every section's bytes.</summary>
     private static long ImageEnd(ElfImage elf) =>
         Math.Max(elf.SectionTableEnd, elf.Sections.Where(s => s.Type != ElfSection.TypeNoBits).Select(s => s.Offset + s.Size).DefaultIfEmpty(0).Max());
 
-    private static byte[] ReadAll(string path)
+    /// <summary>
+    /// Reads the whole file into a pooled buffer. Not mmap: a module file truncated in place while mapped would
+    /// kill the daemon with SIGBUS.
+    /// </summary>
+    private static PooledBytes ReadAll(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        var length = stream.Length;
-        var buffer = new byte[length];
-        var read = 0;
-        while (read < length)
+        var length = (int)Math.Min(stream.Length, FileSizeLimit);
+        var buffer = PooledBytes.Rent(length);
+        try
         {
-            var n = stream.Read(buffer, read, (int)(length - read));
-            if (n == 0)
+            var read = 0;
+            while (read < length)
             {
-                // The file shrank while we read it: report what we saw, not a silently shorter module.
-                throw new IOException($"file shrank from {length} to {read} bytes while being read");
+                var n = stream.Read(buffer.Array, read, length - read);
+                if (n == 0)
+                {
+                    // The file shrank while we read it: report that, not a silently shorter module.
+                    throw new IOException($"file shrank from {length} to {read} bytes while being read");
+                }
+                read += n;
             }
-            read += n;
+            return buffer;
         }
-        return buffer;
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
     }
 }

@@ -1,27 +1,49 @@
+using System.Buffers;
+
 namespace TaintWatch.Modules.Compression;
 
-/// <summary>An output buffer that grows by doubling up to a hard limit.</summary>
-internal sealed class GrowableBuffer(int initialSize, int limit)
+/// <summary>
+/// An output buffer rented from the shared pool that grows by doubling up to a hard limit. Pooling matters:
+/// reading a whole module tree would otherwise fault in hundreds of megabytes of fresh memory.
+/// </summary>
+internal sealed class GrowableBuffer(int initialSize, int limit) : IDisposable
 {
-    private byte[] _data = new byte[Math.Clamp(initialSize, 4096, limit)];
+    private byte[] _data = ArrayPool<byte>.Shared.Rent(Math.Clamp(initialSize, 4096, limit));
 
     public int Length { get; private set; }
-
-    public int Limit => limit;
 
     /// <summary>Free space at the end, growing the buffer first when it is full; empty when the limit is reached.</summary>
     public Span<byte> FreeSpace()
     {
         if (Length == _data.Length && _data.Length < limit)
         {
-            Array.Resize(ref _data, (int)Math.Min((long)_data.Length * 2, limit));
+            var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)_data.Length * 2, limit));
+            _data.AsSpan(0, Length).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_data);
+            _data = bigger;
         }
-        return _data.AsSpan(Length);
+        return _data.AsSpan(Length, Math.Min(_data.Length, limit) - Length);
     }
 
     public void Advance(int count) => Length += count;
 
-    public byte[] ToArray() => Length == _data.Length ? _data : _data.AsSpan(0, Length).ToArray();
-
     public ReadOnlySpan<byte> Written => _data.AsSpan(0, Length);
+
+    /// <summary>Hands the rented array over to a <see cref="PooledBytes"/>; this buffer is empty afterwards.</summary>
+    public PooledBytes Detach()
+    {
+        var result = new PooledBytes(_data, Length);
+        _data = [];
+        Length = 0;
+        return result;
+    }
+
+    public void Dispose()
+    {
+        if (_data.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_data);
+            _data = [];
+        }
+    }
 }

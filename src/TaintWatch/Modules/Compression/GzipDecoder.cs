@@ -10,16 +10,17 @@ namespace TaintWatch.Modules.Compression;
 /// </summary>
 internal static class GzipDecoder
 {
-    public static byte[] Decode(byte[] input, int limit)
+    public static PooledBytes Decode(ReadOnlyMemory<byte> input, int limit)
     {
         if (input.Length < 18)
         {
             throw new ModuleFormatException($"gzip data of {input.Length} bytes is truncated (a gzip file has at least 18)");
         }
-        var output = new GrowableBuffer(input.Length * 4, limit);
+        // The trailer's ISIZE (length mod 2^32) sizes the buffer; a lie there only costs a regrow or a cap.
+        using var output = new GrowableBuffer((int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(input.Span[^4..]) + 1L, limit), limit);
         try
         {
-            using var stream = new GZipStream(new MemoryStream(input, writable: false), CompressionMode.Decompress);
+            using var stream = new GZipStream(new ReadOnlyMemoryStream(input), CompressionMode.Decompress);
             while (true)
             {
                 var space = output.FreeSpace();
@@ -43,13 +44,13 @@ internal static class GzipDecoder
         {
             throw new ModuleFormatException($"gzip data is corrupt: {e.Message}", e);
         }
-        var trailer = input.AsSpan(input.Length - 8);
+        var trailer = input.Span[^8..];
         var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
         var expectedSize = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
         if ((uint)output.Length != expectedSize || Crc32.HashToUInt32(output.Written) != expectedCrc)
         {
             throw new ModuleFormatException("gzip data is truncated or corrupt: the output does not match the trailer's CRC-32 and length");
         }
-        return output.ToArray();
+        return output.Detach();
     }
 }

@@ -28,14 +28,21 @@ public static class ModuleDecompressor
         _ => "none",
     };
 
-    /// <summary>Decompresses <paramref name="input"/>; throws <see cref="ModuleFormatException"/> on corrupt, truncated or oversized data.</summary>
-    public static byte[] Decompress(CompressionKind kind, byte[] input, int outputLimit = DefaultOutputLimit) => kind switch
+    /// <summary>Decompresses <paramref name="input"/> into a pooled buffer; throws <see cref="ModuleFormatException"/> on corrupt, truncated or oversized data.</summary>
+    public static PooledBytes Decompress(CompressionKind kind, ReadOnlyMemory<byte> input, int outputLimit = DefaultOutputLimit) => kind switch
     {
         CompressionKind.Xz => XzDecoder.Decode(input, outputLimit),
         CompressionKind.Zstd => ZstdDecoder.Decode(input, outputLimit),
         CompressionKind.Gzip => GzipDecoder.Decode(input, outputLimit),
-        _ => input,
+        _ => throw new ArgumentException("not compressed", nameof(kind)),
     };
+
+    /// <summary>Convenience for tests and small inputs: decompress into a new array.</summary>
+    public static byte[] DecompressToArray(CompressionKind kind, byte[] input, int outputLimit = DefaultOutputLimit)
+    {
+        using var output = Decompress(kind, input, outputLimit);
+        return output.Span.ToArray();
+    }
 
     internal static ModuleFormatException TooLarge(string format, int limit) =>
         new($"{format} data decompresses to more than {limit / (1024 * 1024)} MiB: refusing it as a possible decompression bomb");

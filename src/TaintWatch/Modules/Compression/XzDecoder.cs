@@ -45,9 +45,9 @@ internal static partial class XzDecoder
     [LibraryImport("liblzma.so.5", EntryPoint = "lzma_end")]
     private static unsafe partial void End(LzmaStream* stream);
 
-    public static unsafe byte[] Decode(byte[] input, int limit)
+    public static unsafe PooledBytes Decode(ReadOnlyMemory<byte> input, int limit)
     {
-        var output = new GrowableBuffer(input.Length * 5, limit);
+        using var output = new GrowableBuffer((int)Math.Min(input.Length * 5L, limit), limit);
         LzmaStream stream = default;
         int result;
         try
@@ -64,7 +64,7 @@ internal static partial class XzDecoder
         }
         try
         {
-            fixed (byte* inPtr = input)
+            fixed (byte* inPtr = input.Span)
             {
                 stream.NextIn = inPtr;
                 stream.AvailIn = (nuint)input.Length;
@@ -84,7 +84,7 @@ internal static partial class XzDecoder
                     }
                     if (result == 1)
                     {
-                        return output.ToArray();
+                        return output.Detach();
                     }
                     if (result != 0)
                     {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Benchmark: `taintwatch inspect --modinfo` against kmod's `modinfo` over the same full module tree, in one run.
+# Both get every file of the tree in batches (xargs) and both may use both cores (-P).
+# Usage: bench/inspect-vs-modinfo.sh [runs]     (needs tests/corpus/prepare.sh to have run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+CORPUS=${TAINTWATCH_CORPUS:-/var/cache/taintwatch-test}
+KVER=${TAINTWATCH_KVER:-6.1.0-56-amd64}
+bash tests/corpus/prepare.sh
+dotnet publish src/TaintWatch -c Release -nologo -v quiet -o artifacts/bench >/dev/null
+TW=$PWD/artifacts/bench/taintwatch
+cpus=$(nproc)
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+time_cmd() { # prints wall seconds of "$@" (output discarded)
+  local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+
+bench_tree() { # name dir pattern
+  local name=$1 dir=$2 pattern=$3 count
+  count=$(find "$dir" -name "$pattern" | wc -l)
+  find "$dir" -name "$pattern" -print0 > /tmp/bench-files
+  # Warm the page cache so both read from memory.
+  xargs -0 cat < /tmp/bench-files > /dev/null
+  local m t
+  m=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -n 500 -P $cpus modinfo < /tmp/bench-files"; done | median)
+  t=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -n 2500 -P 1 $TW inspect --modinfo < /tmp/bench-files"; done | median)
+  printf '%-22s %5d files  modinfo %7.3f s  taintwatch %7.3f s  ratio %.2f\n' "$name" "$count" "$m" "$t" "$(echo "$t / $m" | bc -l)"
+}
+
+echo "inspect vs modinfo ($(modinfo --version | head -1)), median of $runs runs, $cpus cores"
+bench_tree "uncompressed (.ko)" "$CORPUS/root/lib/modules/$KVER" '*.ko'
+bench_tree "xz crc32 (.ko.xz)" "$CORPUS/variants/xz-crc32" '*.ko.xz'
+bench_tree "zstd (.ko.zst)" "$CORPUS/variants/zst" '*.ko.zst'
