@@ -8,8 +8,9 @@ runs=${1:-3}
 CORPUS=${TAINTWATCH_CORPUS:-/var/cache/taintwatch-test}
 KVER=${TAINTWATCH_KVER:-6.1.0-56-amd64}
 bash tests/corpus/prepare.sh
-dotnet publish src/TaintWatch -c Release -nologo -v quiet -o artifacts/bench >/dev/null
-TW=$PWD/artifacts/bench/taintwatch
+# The shipped form: NativeAOT (no JIT start-up).
+dotnet publish src/TaintWatch -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/aot >/dev/null
+TW=$PWD/artifacts/aot/taintwatch
 cpus=$(nproc)
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -22,13 +23,17 @@ bench_tree() { # name dir pattern
   find "$dir" -name "$pattern" -print0 > /tmp/bench-files
   # Warm the page cache so both read from memory.
   xargs -0 cat < /tmp/bench-files > /dev/null
-  local m t
-  m=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -n 500 -P $cpus modinfo < /tmp/bench-files"; done | median)
-  t=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -n 2500 -P 1 $TW inspect --modinfo < /tmp/bench-files"; done | median)
-  printf '%-22s %5d files  modinfo %7.3f s  taintwatch %7.3f s  ratio %.2f\n' "$name" "$count" "$m" "$t" "$(echo "$t / $m" | bc -l)"
+  local m1 mp t
+  # modinfo as an operator runs it (one process), and split over every core (xargs -P). -s: xargs would
+  # otherwise cut the list into 128 KiB command lines, i.e. several sequential runs.
+  m1=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -s 1900000 -n 5000 modinfo < /tmp/bench-files"; done | median)
+  mp=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -s 1900000 -n $(( (count + cpus - 1) / cpus )) -P $cpus modinfo < /tmp/bench-files"; done | median)
+  t=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -s 1900000 -n 5000 $TW inspect --modinfo < /tmp/bench-files"; done | median)
+  printf '%-20s %5d files  modinfo %6.3f s  modinfo -P%d %6.3f s  taintwatch %6.3f s  ratio %.2f / %.2f\n' \
+    "$name" "$count" "$m1" "$cpus" "$mp" "$t" "$(echo "$t / $m1" | bc -l)" "$(echo "$t / $mp" | bc -l)"
 }
 
-echo "inspect vs modinfo ($(modinfo --version | head -1)), median of $runs runs, $cpus cores"
+echo "inspect vs modinfo ($(modinfo --version | head -1)), median of $runs runs, $cpus cores; ratio = taintwatch / modinfo (one process) / modinfo -P$cpus"
 bench_tree "uncompressed (.ko)" "$CORPUS/root/lib/modules/$KVER" '*.ko'
 bench_tree "xz crc32 (.ko.xz)" "$CORPUS/variants/xz-crc32" '*.ko.xz'
 bench_tree "zstd (.ko.zst)" "$CORPUS/variants/zst" '*.ko.zst'

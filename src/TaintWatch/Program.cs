@@ -27,6 +27,10 @@ public static class Program
             Console.Error.WriteLine($"taintwatch: {e.Message}");
             return ExitCodes.Error;
         }
+        finally
+        {
+            StandardOutput.Writer.Flush();
+        }
     }
 
     public static RootCommand CreateRootCommand()

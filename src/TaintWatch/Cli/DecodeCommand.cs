@@ -21,7 +21,7 @@ public static class DecodeCommand
             input, table, json,
         };
         command.SetAction(result => Run(
-            result.GetValue(input)!, result.GetValue(table), result.GetValue(json), global.Paths(result), Console.Out, Console.Error));
+            result.GetValue(input)!, result.GetValue(table), result.GetValue(json), global.Paths(result), StandardOutput.Writer, Console.Error));
         return command;
     }
 

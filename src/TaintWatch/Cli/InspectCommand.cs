@@ -24,7 +24,7 @@ public static class InspectCommand
         };
         command.SetAction(r => Run(
             new Options(r.GetValue(targets) ?? [], r.GetValue(all), r.GetValue(field), r.GetValue(strict), r.GetValue(nul), r.GetValue(json), r.GetValue(release)),
-            global.Paths(r), Console.Out, Console.Error));
+            global.Paths(r), StandardOutput.Writer, Console.Error));
         return command;
     }
 
@@ -65,13 +65,25 @@ public static class InspectCommand
             work.Add(LooksLikeFile(target) ? (target, null) : (target, locator!.Locate(target)));
         }
 
-        var results = work.AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount)
-            .Select(item => Resolve(item.Target, item.Location, locator))
-            .ToList();
-
-        var failures = 0;
         var separator = options.NullSeparated ? '\0' : '\n';
         var summaryTable = options.All && options.Field is null && !options.Strict && !options.Json;
+        var printModinfo = !options.Json && !summaryTable;
+        // Reading, decompressing and formatting run on every core; output keeps the order of the arguments.
+        var query = System.Collections.Concurrent.Partitioner.Create(work, loadBalance: true).AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount)
+            .Select(item =>
+            {
+                var r = Resolve(item.Target, item.Location, locator);
+                return !printModinfo || r.Inspection is not { Error: null } m ? r : r with
+                {
+                    Text = options.Field is not null
+                        ? ModinfoFormatter.FormatField(m, options.Field, options.Strict, separator, r.BuiltinName)
+                        : ModinfoFormatter.Format(m, options.Strict, separator, r.BuiltinName),
+                };
+            });
+        // Printing modinfo text streams results in order as they complete; JSON and the table need them all.
+        var results = printModinfo ? (IEnumerable<Resolved>)query : query.ToList();
+
+        var failures = 0;
         if (options.Json)
         {
             JsonOutput.Print(output, w =>
@@ -102,18 +114,15 @@ public static class InspectCommand
                 error.WriteLine($"taintwatch inspect: {r.Inspection.Path}: {r.Inspection.Error}");
                 continue;
             }
-            if (options.Json || summaryTable)
+            if (r.Text is not null)
             {
-                continue;
+                output.Write(r.Text);
             }
-            output.Write(options.Field is not null
-                ? ModinfoFormatter.FormatField(r.Inspection, options.Field, options.Strict, separator, r.BuiltinName)
-                : ModinfoFormatter.Format(r.Inspection, options.Strict, separator, r.BuiltinName));
         }
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Error;
     }
 
-    private sealed record Resolved(ModuleInspection? Inspection, string? BuiltinName, string? Problem);
+    private sealed record Resolved(ModuleInspection? Inspection, string? BuiltinName, string? Problem, string? Text = null);
 
     private static Resolved Resolve(string target, ModuleLocation? location, ModuleLocator? locator)
     {

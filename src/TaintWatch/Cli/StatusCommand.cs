@@ -15,7 +15,7 @@ public static class StatusCommand
         {
             table, json,
         };
-        command.SetAction(result => Run(global.Paths(result), result.GetValue(table), result.GetValue(json), Console.Out, Console.Error));
+        command.SetAction(result => Run(global.Paths(result), result.GetValue(table), result.GetValue(json), StandardOutput.Writer, Console.Error));
         return command;
     }
 

@@ -26,7 +26,7 @@ public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Locati
             return snapshot.Modules.Select(m => new LoadedModuleFile(m, new ModuleLocation(m.Name, null, false, "kernel release unknown: cannot find module files"), null, null, "no file")).ToList();
         }
         var locator = ModuleLocator.Load(paths, snapshot.Release);
-        return snapshot.Modules.AsParallel().AsOrdered()
+        return System.Collections.Concurrent.Partitioner.Create(snapshot.Modules.ToList(), loadBalance: true).AsParallel().AsOrdered()
             .Select(m => For(m, locator.Locate(m.Name)))
             .ToList();
     }

@@ -14,23 +14,34 @@ public static class ModuleInspector
     public static ModuleInspection Inspect(string path)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
-        PooledBytes raw;
         try
         {
-            var info = new FileInfo(fullPath);
             if (Directory.Exists(fullPath))
             {
                 return ModuleInspection.Failed(fullPath, "is a directory, not a module file");
             }
-            if (!info.Exists)
+            using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = RandomAccess.GetLength(handle);
+            if (length > FileSizeLimit)
             {
-                return ModuleInspection.Failed(fullPath, "does not exist");
+                return ModuleInspection.Failed(fullPath, $"is {length} bytes, more than the {FileSizeLimit / (1024 * 1024)} MiB TaintWatch reads", length);
             }
-            if (info.Length > FileSizeLimit)
+            if (length == 0)
             {
-                return ModuleInspection.Failed(fullPath, $"is {info.Length} bytes, more than the {FileSizeLimit / (1024 * 1024)} MiB TaintWatch reads", info.Length);
+                return ModuleInspection.Failed(fullPath, "is empty (0 bytes)");
             }
-            raw = ReadAll(fullPath);
+            var file = ByteSource.FromFile(handle, length);
+            var compression = ModuleDecompressor.Detect(file.Read(0, (int)Math.Min(6, length)).Span);
+            if (compression == CompressionKind.None)
+            {
+                // Uncompressed: read only the regions needed, not the whole file.
+                return InspectImage(fullPath, file, length, compression);
+            }
+            return Inspect(fullPath, file.Read(0, (int)length));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return ModuleInspection.Failed(fullPath, "does not exist");
         }
         catch (UnauthorizedAccessException)
         {
@@ -39,10 +50,6 @@ public static class ModuleInspector
         catch (IOException e)
         {
             return ModuleInspection.Failed(fullPath, e.Message);
-        }
-        using (raw)
-        {
-            return Inspect(fullPath, raw.Memory);
         }
     }
 
@@ -56,7 +63,7 @@ public static class ModuleInspector
         var compression = ModuleDecompressor.Detect(raw.Span);
         if (compression == CompressionKind.None)
         {
-            return InspectImage(path, raw, raw.Length, compression);
+            return InspectImage(path, ByteSource.FromMemory(raw), raw.Length, compression);
         }
         PooledBytes decompressed;
         try
@@ -69,12 +76,12 @@ public static class ModuleInspector
         }
         using (decompressed)
         {
-            return InspectImage(path, decompressed.Memory, raw.Length, compression);
+            return InspectImage(path, ByteSource.FromMemory(decompressed.Memory), raw.Length, compression);
         }
     }
 
     /// <summary>Reads the uncompressed image; nothing returned refers to its bytes (they may be pooled).</summary>
-    private static ModuleInspection InspectImage(string path, ReadOnlyMemory<byte> image, long fileSize, CompressionKind compression)
+    private static ModuleInspection InspectImage(string path, ByteSource image, long fileSize, CompressionKind compression)
     {
         ElfImage? elf = null;
         string? error = null;
@@ -92,7 +99,7 @@ public static class ModuleInspector
         }
         var modinfo = elf.Find(".modinfo") is { } section ? ModInfoSection.Parse(elf.Contents(section).Span) : [];
         var buildId = elf.Find(".note.gnu.build-id") is { } notes ? ElfNote.FindBuildId(elf.Contents(notes)) : null;
-        var signature = ModuleSignatureReader.Read(image.Span, elf);
+        var signature = ModuleSignatureReader.Read(image, elf);
         if (signature.State == SignatureState.Unsigned && image.Length > ImageEnd(elf))
         {
             // Bytes after the ELF image without the signature marker: most likely a signed file cut short.
@@ -104,35 +111,4 @@ public static class ModuleInspector
     /// <summary>The end of the ELF image proper: the furthest of the section table and every section's bytes.</summary>
     private static long ImageEnd(ElfImage elf) =>
         Math.Max(elf.SectionTableEnd, elf.Sections.Where(s => s.Type != ElfSection.TypeNoBits).Select(s => s.Offset + s.Size).DefaultIfEmpty(0).Max());
-
-    /// <summary>
-    /// Reads the whole file into a pooled buffer. Not mmap: a module file truncated in place while mapped would
-    /// kill the daemon with SIGBUS.
-    /// </summary>
-    private static PooledBytes ReadAll(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        var length = (int)Math.Min(stream.Length, FileSizeLimit);
-        var buffer = PooledBytes.Rent(length);
-        try
-        {
-            var read = 0;
-            while (read < length)
-            {
-                var n = stream.Read(buffer.Array, read, length - read);
-                if (n == 0)
-                {
-                    // The file shrank while we read it: report that, not a silently shorter module.
-                    throw new IOException($"file shrank from {length} to {read} bytes while being read");
-                }
-                read += n;
-            }
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
-    }
 }

@@ -12,9 +12,9 @@ namespace TaintWatch.Modules.Elf;
 /// </summary>
 public sealed class ElfImage
 {
-    private readonly ReadOnlyMemory<byte> _data;
+    private readonly ByteSource _data;
 
-    private ElfImage(ReadOnlyMemory<byte> data, bool is64, bool bigEndian, ushort machine, IReadOnlyList<ElfSection> sections, long sectionTableEnd)
+    private ElfImage(ByteSource data, bool is64, bool bigEndian, ushort machine, IReadOnlyList<ElfSection> sections, long sectionTableEnd)
     {
         _data = data;
         Is64 = is64;
@@ -38,12 +38,16 @@ public sealed class ElfImage
 
     /// <summary>The bytes of a section (empty for NOBITS).</summary>
     public ReadOnlyMemory<byte> Contents(ElfSection section) =>
-        section.Type == ElfSection.TypeNoBits ? ReadOnlyMemory<byte>.Empty : _data.Slice((int)section.Offset, (int)section.Size);
+        section.Type == ElfSection.TypeNoBits ? ReadOnlyMemory<byte>.Empty : _data.Read(section.Offset, (int)section.Size);
 
     /// <summary>Parses the header and section table; throws <see cref="ModuleFormatException"/> with the reason.</summary>
-    public static ElfImage Parse(ReadOnlyMemory<byte> memory)
+    public static ElfImage Parse(ReadOnlyMemory<byte> memory) => Parse(ByteSource.FromMemory(memory));
+
+    /// <summary>Parses the header and section table, reading only those regions of the source.</summary>
+    public static ElfImage Parse(ByteSource source)
     {
-        var data = memory.Span;
+        var fileLength = source.Length;
+        var data = source.Read(0, (int)Math.Min(64, fileLength)).Span;
         if (data.Length < 16 || !HasElfMagic(data))
         {
             throw new ModuleFormatException("not an ELF file (no \\x7FELF magic)");
@@ -64,17 +68,17 @@ public sealed class ElfImage
         {
             throw new ModuleFormatException($"ELF version {data[6]} is not 1");
         }
-        var reader = new FieldReader(data, bigEndian);
         var headerSize = is64 ? 64 : 52;
         if (data.Length < headerSize)
         {
             throw new ModuleFormatException($"ELF header is truncated ({data.Length} of {headerSize} bytes)");
         }
-        var machine = reader.U16(18);
-        var sectionOffset = is64 ? (long)Math.Min(reader.U64(40), long.MaxValue) : reader.U32(32);
-        var entrySize = reader.U16(is64 ? 58 : 46);
-        long count = reader.U16(is64 ? 60 : 48);
-        long nameIndex = reader.U16(is64 ? 62 : 50);
+        var header = new FieldReader(data, bigEndian);
+        var machine = header.U16(18);
+        var sectionOffset = is64 ? (long)Math.Min(header.U64(40), long.MaxValue) : header.U32(32);
+        var entrySize = header.U16(is64 ? 58 : 46);
+        long count = header.U16(is64 ? 60 : 48);
+        long nameIndex = header.U16(is64 ? 62 : 50);
         var expectedEntrySize = is64 ? 64 : 40;
         if (sectionOffset == 0)
         {
@@ -84,20 +88,21 @@ public sealed class ElfImage
         {
             throw new ModuleFormatException($"ELF section header size is {entrySize}, expected {expectedEntrySize}");
         }
-        if (sectionOffset > data.Length - expectedEntrySize)
+        if (sectionOffset > fileLength - expectedEntrySize)
         {
-            throw new ModuleFormatException($"ELF section header table at offset {sectionOffset} lies beyond the end of the {data.Length}-byte file");
+            throw new ModuleFormatException($"ELF section header table at offset {sectionOffset} lies beyond the end of the {fileLength}-byte file");
         }
+        var first = new FieldReader(source.Read(sectionOffset, expectedEntrySize).Span, bigEndian);
         // e_shnum == 0 / e_shstrndx == SHN_XINDEX: the real values live in section 0 (ELF extended numbering).
         if (count == 0)
         {
-            count = (long)Math.Min(is64 ? reader.U64(sectionOffset + 32) : reader.U32(sectionOffset + 20), long.MaxValue);
+            count = (long)Math.Min(is64 ? first.U64(32) : first.U32(20), long.MaxValue);
         }
         if (nameIndex == 0xFFFF)
         {
-            nameIndex = reader.U32(sectionOffset + (is64 ? 40 : 24));
+            nameIndex = first.U32(is64 ? 40 : 24);
         }
-        var available = (data.Length - sectionOffset) / expectedEntrySize;
+        var available = (fileLength - sectionOffset) / expectedEntrySize;
         if (count <= 0 || count > available)
         {
             throw new ModuleFormatException($"ELF section count {count} does not fit the file (room for {available} headers after offset {sectionOffset})");
@@ -107,33 +112,35 @@ public sealed class ElfImage
             throw new ModuleFormatException($"ELF section-name table index {nameIndex} is out of range (0..{count - 1})");
         }
 
+        // e_shnum is 16 bits, but extended numbering can claim more: at most what fits in the file, read once.
+        var table = new FieldReader(source.Read(sectionOffset, checked((int)(count * expectedEntrySize))).Span, bigEndian);
         var raw = new (uint Name, uint Type, ulong Flags, long Offset, long Size)[count];
         for (var i = 0; i < count; i++)
         {
-            var h = sectionOffset + (i * expectedEntrySize);
-            var type = reader.U32(h + 4);
-            var offset = is64 ? reader.U64(h + 24) : reader.U32(h + 16);
-            var size = is64 ? reader.U64(h + 32) : reader.U32(h + 20);
-            var flags = is64 ? reader.U64(h + 8) : reader.U32(h + 8);
-            if (type != ElfSection.TypeNoBits && i != 0 && (offset > (ulong)data.Length || size > (ulong)data.Length - offset))
+            var h = (long)i * expectedEntrySize;
+            var type = table.U32(h + 4);
+            var offset = is64 ? table.U64(h + 24) : table.U32(h + 16);
+            var size = is64 ? table.U64(h + 32) : table.U32(h + 20);
+            var flags = is64 ? table.U64(h + 8) : table.U32(h + 8);
+            if (type != ElfSection.TypeNoBits && i != 0 && (offset > (ulong)fileLength || size > (ulong)fileLength - offset))
             {
-                throw new ModuleFormatException($"ELF section {i} (offset {offset}, size {size}) extends beyond the end of the {data.Length}-byte file");
+                throw new ModuleFormatException($"ELF section {i} (offset {offset}, size {size}) extends beyond the end of the {fileLength}-byte file");
             }
             // Section 0 is the null section (it may carry extended counts in its size field): it has no bytes.
-            raw[i] = i == 0 ? (reader.U32(h), type, flags, 0, 0) : (reader.U32(h), type, flags, (long)offset, (long)size);
+            raw[i] = i == 0 ? (table.U32(h), type, flags, 0, 0) : (table.U32(h), type, flags, (long)offset, (long)size);
         }
         var names = raw[nameIndex];
         if (names.Type == ElfSection.TypeNoBits)
         {
             throw new ModuleFormatException("ELF section-name table has no contents");
         }
-        var nameTable = data.Slice((int)names.Offset, (int)names.Size);
+        var nameTable = source.Read(names.Offset, (int)names.Size).Span;
         var sections = new ElfSection[count];
         for (var i = 0; i < count; i++)
         {
             sections[i] = new ElfSection(i, NameAt(nameTable, raw[i].Name), raw[i].Type, raw[i].Flags, raw[i].Offset, raw[i].Size);
         }
-        return new ElfImage(memory, is64, bigEndian, machine, sections, sectionOffset + (count * expectedEntrySize));
+        return new ElfImage(source, is64, bigEndian, machine, sections, sectionOffset + (count * expectedEntrySize));
     }
 
     private static string NameAt(ReadOnlySpan<byte> table, uint offset)
@@ -159,6 +166,6 @@ public sealed class ElfImage
         private ReadOnlySpan<byte> Slice(long offset, int length) =>
             offset >= 0 && offset <= _data.Length - length
                 ? _data.Slice((int)offset, length)
-                : throw new ModuleFormatException($"ELF field at offset {offset} lies beyond the end of the {_data.Length}-byte file");
+                : throw new ModuleFormatException($"ELF field at offset {offset} lies beyond the {_data.Length} bytes read");
     }
 }

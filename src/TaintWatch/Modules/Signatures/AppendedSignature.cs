@@ -26,11 +26,17 @@ public sealed record AppendedSignature(
 
     public static bool HasMagic(ReadOnlySpan<byte> file) => file.EndsWith(Magic);
 
+    public static bool HasMagic(ByteSource file) => file.Length >= Magic.Length && HasMagic(file.Read(file.Length - Magic.Length, Magic.Length).Span);
+
     /// <summary>
     /// Reads the trailer. Returns null with a reason when the file ends with the magic but the block is not
     /// one kmod accepts (modinfo then shows no signature), and null without a reason when there is no magic.
     /// </summary>
-    public static AppendedSignature? Read(ReadOnlySpan<byte> file, out string? problem)
+    public static AppendedSignature? Read(ReadOnlySpan<byte> file, out string? problem) =>
+        Read(ByteSource.FromMemory(file.ToArray()), out problem);
+
+    /// <summary>Reads only the trailer and the signature bytes it points to.</summary>
+    public static AppendedSignature? Read(ByteSource file, out string? problem)
     {
         problem = null;
         if (!HasMagic(file))
@@ -43,7 +49,7 @@ public sealed record AppendedSignature(
             problem = "signature trailer is truncated: no room for the 12-byte module_signature block";
             return null;
         }
-        var info = file.Slice(infoStart, InfoSize);
+        var info = file.Read(infoStart, InfoSize).Span;
         var algorithm = info[0];
         var hash = info[1];
         var idType = info[2];
@@ -66,16 +72,15 @@ public sealed record AppendedSignature(
             problem = $"module_signature block claims {payload} bytes of signature data but only {infoStart} precede it";
             return null;
         }
-        var signatureStart = infoStart - (int)signatureLength;
-        var keyIdStart = signatureStart - keyIdLength;
-        var signerStart = keyIdStart - signerLength;
+        var signerStart = infoStart - payload;
+        var block = file.Read(signerStart, (int)payload).Span;
         return new AppendedSignature(
             algorithm,
             hash,
             (SignatureIdType)idType,
-            file.Slice(signerStart, signerLength).ToArray(),
-            file.Slice(keyIdStart, keyIdLength).ToArray(),
-            file.Slice(signatureStart, (int)signatureLength).ToArray(),
+            block[..signerLength].ToArray(),
+            block.Slice(signerLength, keyIdLength).ToArray(),
+            block[(signerLength + keyIdLength)..].ToArray(),
             signerStart);
     }
 }

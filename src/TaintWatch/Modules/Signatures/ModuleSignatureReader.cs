@@ -10,7 +10,7 @@ public static class ModuleSignatureReader
 
     /// <param name="image">The whole, decompressed module file.</param>
     /// <param name="elf">Its parsed section table, or null when the ELF could not be parsed.</param>
-    public static ModuleSignature Read(ReadOnlySpan<byte> image, ElfImage? elf)
+    public static ModuleSignature Read(ByteSource image, ElfImage? elf)
     {
         if (AppendedSignature.HasMagic(image))
         {
