@@ -11,12 +11,12 @@ public static class DecodeCommand
     {
         var input = new Argument<string[]>("value")
         {
-            Description = "A taint mask (decimal as in /proc/sys/kernel/tainted, or 0x hex), or taint letters such as POE. Several may be given.",
+            Description = "A taint mask (decimal as in /proc/sys/kernel/tainted, or 0x hex), taint letters such as POE, or a pasted 'Tainted: …' line or report header (quote it). Several may be given.",
             Arity = ArgumentArity.OneOrMore,
         };
         var table = new Option<string?>("--table", "-t") { Description = TableOption.HelpText };
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
-        var command = new Command("decode", "Decode a kernel taint value or taint letters: every set bit with its letter, name and meaning, and the 'Tainted:' string that kernel would print.")
+        var command = new Command("decode", "Decode a kernel taint value, taint letters or a pasted 'Tainted:' line: every set bit with its letter, name and meaning, and the 'Tainted:' string that kernel would print.\n\nExamples:\n  taintwatch decode 536883201 --table rhel7.3\n  taintwatch decode 'CPU: 27 PID: 8147 Comm: x Tainted: P           OE  ------------ T 3.10.0-1160.21.1.el7.x86_64 #1'")
         {
             input, table, json,
         };
@@ -32,25 +32,39 @@ public static class DecodeCommand
             error.WriteLine($"taintwatch decode: {tableError}");
             return ExitCodes.Error;
         }
-        var decoded = new List<(string Input, ulong Mask)>();
+        var decoded = new List<(string Input, ulong Mask, TaintTable Table, string Reason)>();
         foreach (var input in inputs)
         {
+            if (input.Contains("ainted", StringComparison.Ordinal))
+            {
+                // A pasted "Tainted: P           OE  ------------ T 3.10.0-…" line or a whole report header.
+                var text = KernelLog.LogPrefix.Strip(input.Trim(), out _);
+                var explicitTable = string.IsNullOrEmpty(tableName) || tableName == "auto" ? null : table;
+                var reading = KernelLog.TaintedString.Parse(text, explicitTable, out _);
+                if (reading is null)
+                {
+                    error.WriteLine($"taintwatch decode: cannot decode the Tainted: string in \"{ProcModulesParser.Shorten(input.Trim())}\": its width matches no known kernel family; give --table");
+                    return ExitCodes.Error;
+                }
+                decoded.Add((input, reading.Mask, reading.Table, $"{reading.How}"));
+                continue;
+            }
             if (!TaintValueParser.TryParse(input, table, out var mask, out _, out var parseError))
             {
                 error.WriteLine($"taintwatch decode: {parseError}");
                 return ExitCodes.Error;
             }
-            decoded.Add((input, mask));
+            decoded.Add((input, mask, table, reason));
         }
         if (json)
         {
-            WriteJson(output, table, reason, decoded);
+            WriteJson(output, decoded);
         }
         else
         {
-            foreach (var (input, mask) in decoded)
+            foreach (var (input, mask, usedTable, why) in decoded)
             {
-                WriteText(output, table, reason, input, mask);
+                WriteText(output, usedTable, why, input, mask);
             }
         }
         return ExitCodes.Ok;
@@ -77,18 +91,20 @@ public static class DecodeCommand
         output.WriteLine($"  kernel prints: '{table.FormatTaintedString(mask)}'");
     }
 
-    private static void WriteJson(TextWriter output, TaintTable table, string reason, List<(string Input, ulong Mask)> decoded)
+    private static void WriteJson(TextWriter output, List<(string Input, ulong Mask, TaintTable Table, string Reason)> decoded)
     {
         JsonOutput.Print(output, writer =>
         {
             writer.WriteStartObject();
-            writer.WriteString("table", table.Id);
-            writer.WriteString("table_title", table.Title);
-            writer.WriteString("table_reason", reason);
+            writer.WriteString("table", decoded[0].Table.Id);
+            writer.WriteString("table_title", decoded[0].Table.Title);
+            writer.WriteString("table_reason", decoded[0].Reason);
             writer.WriteStartArray("values");
-            foreach (var (input, mask) in decoded)
+            foreach (var (input, mask, table, reason) in decoded)
             {
                 writer.WriteStartObject();
+                writer.WriteString("table", table.Id);
+                writer.WriteString("table_reason", reason);
                 writer.WriteString("input", input.Trim());
                 writer.WriteNumber("mask", mask);
                 writer.WriteString("hex", $"0x{mask:x}");
