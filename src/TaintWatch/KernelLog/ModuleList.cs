@@ -38,8 +38,9 @@ public sealed partial record ModuleList(IReadOnlyList<ModuleListEntry> Modules, 
             }
             else
             {
-                // "[last unloaded: na" cut mid-name, or garbage: keep what came before.
+                // "[last unloaded: na" cut mid-name, or garbage: keep what came before, trust nothing after.
                 cut = true;
+                break;
             }
         }
         return new ModuleList(modules, lastName, lastLetters, [], cut);

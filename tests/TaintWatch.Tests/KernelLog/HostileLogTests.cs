@@ -1,0 +1,124 @@
+using System.Text;
+using CsCheck;
+using TaintWatch.KernelLog;
+using TaintWatch.Tests.Support;
+
+namespace TaintWatch.Tests.KernelLog;
+
+public class HostileLogTests
+{
+    /// <summary>Generates a log of a given size on the fly: ordinary lines with a WARN report every few thousand.</summary>
+    private sealed class GeneratedLog(long bytes) : TextReader
+    {
+        private static readonly string Report = File.ReadAllText(Path.Combine(Repo.Fixture("logs"), "qemu-debian12-warn.dmesg"));
+        private const string Noise = "[ 1234.567890] e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx\n";
+        private long _produced;
+        private string _chunk = "";
+        private int _at;
+        private long _n;
+
+        public override int Read(char[] buffer, int index, int count)
+        {
+            if (_at == _chunk.Length)
+            {
+                if (_produced >= bytes)
+                {
+                    return 0;
+                }
+                _chunk = ++_n % 5000 == 0 ? Report : Noise;
+                _at = 0;
+                _produced += _chunk.Length;
+            }
+            var n = Math.Min(count, _chunk.Length - _at);
+            _chunk.CopyTo(_at, buffer, index, n);
+            _at += n;
+            return n;
+        }
+    }
+
+    [Fact]
+    public void A_1_GB_log_is_streamed_with_bounded_memory()
+    {
+        var scanner = new KernelLogScanner();
+        GC.Collect();
+        var before = GC.GetGCMemoryInfo().HeapSizeBytes;
+        scanner.Scan(new GeneratedLog(1L << 30));
+        GC.Collect();
+        var after = GC.GetGCMemoryInfo().HeapSizeBytes;
+        Assert.True(scanner.Lines > 10_000_000);
+        Assert.Equal(Math.Min(scanner.ReportCount, KernelLogScanner.MaxReports), scanner.Reports.Count);
+        Assert.True(scanner.ReportCount > 2000);
+        Assert.True(after - before < 256L * 1024 * 1024, $"heap grew by {(after - before) >> 20} MiB");
+        Assert.Single(scanner.Modules.Values, m => m.Name == "tw_warn");
+    }
+
+    [Fact]
+    public void Lines_of_1_MB_are_cut_to_the_cap_and_counted()
+    {
+        var text = "Modules linked in: " + new string('a', 1024 * 1024) + "\n[ 1.0] x\n" + new string('z', 3 * 1024 * 1024);
+        var reader = new BoundedLineReader(new StringReader(text));
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+        Assert.Equal(3, lines.Count);
+        Assert.All(lines, l => Assert.True(l.Length <= BoundedLineReader.MaxLineLength));
+        Assert.Equal("[ 1.0] x", lines[1]);
+        Assert.Equal(2, reader.TruncatedLines);
+    }
+
+    [Fact]
+    public void Line_reader_splits_exactly_like_ReadLine_on_ordinary_text()
+    {
+        static List<string> Lines(Func<string?> next)
+        {
+            var list = new List<string>();
+            while (next() is { } l)
+            {
+                list.Add(l);
+            }
+            return list;
+        }
+        Gen.String[Gen.Char["ab\n "], 0, 300_000].Sample(text =>
+        {
+            var reader = new BoundedLineReader(new StringReader(text));
+            var standard = new StringReader(text);
+            return Lines(reader.ReadLine).SequenceEqual(Lines(standard.ReadLine));
+        }, iter: 300);
+        // CRLF (logs copied from Windows tools) ends a line the same way.
+        var crlf = new BoundedLineReader(new StringReader("a\r\nb\r\n"));
+        Assert.Equal(["a", "b"], Lines(crlf.ReadLine));
+    }
+
+    [Fact]
+    public void Binary_garbage_is_read_without_error_and_finds_nothing()
+    {
+        var random = new Random(1);
+        var bytes = new byte[4 * 1024 * 1024];
+        random.NextBytes(bytes);
+        var scanner = new KernelLogScanner();
+        scanner.Scan(new StreamReader(new MemoryStream(bytes), Encoding.UTF8));
+        Assert.Empty(scanner.Reports);
+    }
+
+    [Fact]
+    public void Random_mutations_of_real_logs_never_throw()
+    {
+        var seeds = Directory.GetFiles(Repo.Fixture("logs")).Select(File.ReadAllText).ToArray();
+        Gen.Select(Gen.Int[0, seeds.Length - 1], Gen.Int[0, int.MaxValue]).Sample((i, seed) =>
+        {
+            var random = new Random(seed);
+            var chars = seeds[i].ToCharArray();
+            for (var k = 0; k < 1 + random.Next(20); k++)
+            {
+                const string alphabet = " \n()[]:-PE0aZ\u0000";
+                chars[random.Next(chars.Length)] = alphabet[random.Next(alphabet.Length)];
+            }
+            var text = new string(chars, 0, random.Next(chars.Length));
+            var scanner = new KernelLogScanner();
+            scanner.Scan(new StringReader(text));
+            return scanner.Lines >= 0;
+        }, iter: 3000);
+    }
+}
