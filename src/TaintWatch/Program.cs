@@ -40,12 +40,14 @@ public static class Program
             "TaintWatch tells which kernel taint bits are set on this host, which module set them, and whether every loaded module is signed.\n\n" +
             "Examples:\n" +
             "  taintwatch status                      this host: taint decoded, modules, verdict (exit 1 if tainted)\n" +
+            "  taintwatch run                         the daemon: Prometheus metrics on :9877 and journal events\n" +
             "  taintwatch decode 12801                what a value from /proc/sys/kernel/tainted means\n" +
             "  taintwatch decode POE --table rhel7.3  what the letters of a module in an oops mean on RHEL 7.9\n" +
             "  taintwatch inspect e1000               modinfo's fields and the module's signature (signer, key, hash)\n" +
             "  taintwatch inspect --all               every module file of the running kernel, signed or not\n" +
             "  journalctl -k | taintwatch scan-log    every WARN/BUG/Oops/panic in a log, its taint and modules");
         global.AddTo(root);
+        root.Subcommands.Add(RunCommand.Create(global));
         root.Subcommands.Add(StatusCommand.Create(global));
         root.Subcommands.Add(DecodeCommand.Create(global));
         root.Subcommands.Add(InspectCommand.Create(global));

@@ -31,13 +31,13 @@ public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Locati
             .ToList();
     }
 
-    public static LoadedModuleFile For(LoadedModule module, ModuleLocation location)
+    public static LoadedModuleFile For(LoadedModule module, ModuleLocation location, ModuleInspection? alreadyRead = null)
     {
         if (!location.Found)
         {
             return new LoadedModuleFile(module, location, null, null, "no file");
         }
-        var inspection = ModuleInspector.Inspect(location.Path!);
+        var inspection = alreadyRead ?? ModuleInspector.Inspect(location.Path!);
         var (matches, evidence) = Compare(module, inspection);
         return new LoadedModuleFile(module, location, inspection, matches, evidence);
     }

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using TaintWatch.Journal;
+using TaintWatch.Kernel;
+using TaintWatch.Metrics;
+using TaintWatch.Watch;
+
+namespace TaintWatch.Cli;
+
+/// <summary>`taintwatch run`: the daemon the systemd unit starts.</summary>
+public static class RunCommand
+{
+    public static Command Create(GlobalOptions global)
+    {
+        var listen = new Option<string[]>("--web.listen-address") { Description = "Address to serve metrics on, [host]:port (repeatable).", DefaultValueFactory = _ => [":9877"], AllowMultipleArgumentsPerToken = false };
+        var path = new Option<string>("--web.telemetry-path") { Description = "Path of the metrics; '/' serves a small landing page.", DefaultValueFactory = _ => "/metrics" };
+        var interval = new Option<string>("--poll.interval") { Description = "How often the kernel state is read (e.g. 5s, 500ms, 1m).", DefaultValueFactory = _ => "5s" };
+        var state = new Option<string>("--state.directory") { Description = "Where per-boot state is kept. Default: $STATE_DIRECTORY (set by systemd's StateDirectory=) or /var/lib/taintwatch.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } d ? d : "/var/lib/taintwatch" };
+        var level = new Option<string>("--log.level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
+        var format = new Option<string>("--log.format") { Description = "auto (the journal when reachable, else stderr), journal or console.", DefaultValueFactory = _ => "auto" };
+        var table = new Option<string?>("--kernel.taint-table") { Description = "Override the taint table chosen from the kernel release. " + TableOption.HelpText };
+        var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
+        var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
+        {
+            listen, path, interval, state, level, format, table, journal,
+        };
+        command.SetAction(r =>
+        {
+            var paths = global.Paths(r);
+            if (!DurationParser.TryParse(r.GetValue(interval)!, out var period))
+            {
+                Console.Error.WriteLine($"taintwatch run: --poll.interval \"{r.GetValue(interval)}\" is not a duration such as 5s or 500ms");
+                return ExitCodes.Error;
+            }
+            TaintTable? forced = null;
+            if (r.GetValue(table) is { Length: > 0 } name)
+            {
+                if (!TableOption.TryResolve(name, paths, out var chosen, out _, out var error))
+                {
+                    Console.Error.WriteLine($"taintwatch run: {error}");
+                    return ExitCodes.Error;
+                }
+                forced = chosen;
+            }
+            var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!);
+            return Run(options);
+        });
+        return command;
+    }
+
+    public static int Run(DaemonOptions options)
+    {
+        var endpoints = new List<IPEndPoint>();
+        foreach (var address in options.ListenAddresses)
+        {
+            if (!TryParseEndpoint(address, out var endpoint))
+            {
+                Console.Error.WriteLine($"taintwatch run: --web.listen-address \"{address}\" is not [host]:port (e.g. :9877 or 127.0.0.1:9877)");
+                return ExitCodes.Error;
+            }
+            endpoints.Add(endpoint);
+        }
+        using var sink = new EventSink(options.LogFormat, options.LogLevel, options.JournalSocket, Console.Error);
+        var metrics = new TaintMetrics();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            foreach (var endpoint in endpoints)
+            {
+                k.Listen(endpoint);
+            }
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sink);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton<SystemdNotifier>();
+        builder.Services.AddHostedService<Poller>();
+        var app = builder.Build();
+        app.MapGet("/", (RequestDelegate)(context =>
+        {
+            context.Response.ContentType = "text/html; charset=utf-8";
+            return context.Response.WriteAsync(
+                $"<html><head><title>TaintWatch</title></head><body><h1>TaintWatch {BuildInfo.Version}</h1>" +
+                $"<p>Kernel taint, per-module taint and module signatures of this host.</p><p><a href=\"{WebUtility.HtmlEncode(options.TelemetryPath)}\">Metrics</a></p></body></html>\n");
+        }));
+        app.MapGet(options.TelemetryPath, (RequestDelegate)(async context =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+        }));
+        try
+        {
+            app.Run();
+            return ExitCodes.Ok;
+        }
+        catch (IOException e)
+        {
+            sink.Log(Priority.Critical, $"cannot serve metrics on {string.Join(", ", options.ListenAddresses)}: {e.Message}");
+            Console.Error.WriteLine($"taintwatch run: cannot listen on {string.Join(", ", options.ListenAddresses)}: {e.Message}. Is another exporter using the port? Choose one with --web.listen-address.");
+            return ExitCodes.Error;
+        }
+    }
+
+    public static bool TryParseEndpoint(string text, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        var colon = text.LastIndexOf(':');
+        if (colon < 0 || !ushort.TryParse(text[(colon + 1)..], out var port))
+        {
+            return false;
+        }
+        var host = text[..colon].Trim('[', ']');
+        IPAddress? ip = host switch
+        {
+            "" => IPAddress.IPv6Any,
+            "localhost" => IPAddress.Loopback,
+            _ => IPAddress.TryParse(host, out var parsed) ? parsed : null,
+        };
+        if (ip is null)
+        {
+            return false;
+        }
+        endpoint = new IPEndPoint(ip, port);
+        return true;
+    }
+}

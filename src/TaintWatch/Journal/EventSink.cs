@@ -1,0 +1,89 @@
+using TaintWatch.Watch;
+
+namespace TaintWatch.Journal;
+
+/// <summary>Where events and log lines go: the journal when it is reachable, else stderr with systemd priority prefixes.</summary>
+public sealed class EventSink : IDisposable
+{
+    private readonly JournalWriter? _journal;
+    private readonly TextWriter _console;
+    private readonly int _maxPriority;
+    private bool _journalDownReported;
+
+    /// <param name="format">"auto" (journal if its socket exists), "journal" or "console".</param>
+    /// <param name="level">debug, info, warn, error: log lines (not events) above it are dropped.</param>
+    public EventSink(string format, string level, string journalSocket, TextWriter console)
+    {
+        _console = console;
+        _maxPriority = level switch { "debug" => 7, "warn" => 4, "error" => 3, _ => 6 };
+        var journal = new JournalWriter(journalSocket);
+        _journal = format switch
+        {
+            "journal" => journal,
+            "console" => null,
+            _ => journal.IsReachable ? journal : null,
+        };
+        if (_journal is null)
+        {
+            journal.Dispose();
+        }
+    }
+
+    public bool UsesJournal => _journal is not null;
+
+    /// <summary>Writes an event; returns false when it could not be written anywhere durable (the journal refused it).</summary>
+    public bool Emit(WatchEvent e)
+    {
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("MESSAGE", e.Message),
+            new("MESSAGE_ID", e.MessageId),
+            new("PRIORITY", e.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("SYSLOG_IDENTIFIER", "taintwatch"),
+        };
+        fields.AddRange(e.Fields);
+        if (_journal is not null)
+        {
+            if (_journal.TryWrite(fields, out var error))
+            {
+                _journalDownReported = false;
+                return true;
+            }
+            if (!_journalDownReported)
+            {
+                _console.WriteLine($"<4>taintwatch: cannot write to the journal ({error}); events go to stderr until it is back");
+                _journalDownReported = true;
+            }
+            WriteConsole(e.Priority, e.Message + " " + string.Join(' ', e.Fields.Select(f => $"{f.Key}={f.Value}")));
+            return false;
+        }
+        WriteConsole(e.Priority, e.Message + " " + string.Join(' ', e.Fields.Select(f => $"{f.Key}={f.Value}")));
+        return true;
+    }
+
+    /// <summary>An operational log line (not an event).</summary>
+    public void Log(int priority, string message)
+    {
+        if (priority > _maxPriority)
+        {
+            return;
+        }
+        if (_journal is not null && _journal.TryWrite(
+            [new("MESSAGE", message), new("PRIORITY", priority.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("SYSLOG_IDENTIFIER", "taintwatch")], out _))
+        {
+            return;
+        }
+        WriteConsole(priority, message);
+    }
+
+    private void WriteConsole(int priority, string message)
+    {
+        lock (_console)
+        {
+            _console.WriteLine($"<{priority}>{message.Replace('\n', ' ')}");
+            _console.Flush();
+        }
+    }
+
+    public void Dispose() => _journal?.Dispose();
+}

@@ -1,0 +1,179 @@
+using Prometheus;
+using TaintWatch.Kernel;
+using TaintWatch.Modules;
+using TaintWatch.Watch;
+
+namespace TaintWatch.Metrics;
+
+/// <summary>
+/// The metrics of DESIGN §5 in a registry of their own (no process or runtime metrics). Updated once per
+/// poll from the snapshot: a scrape only serialises what is there, it never reads the kernel or a file.
+/// Series of modules that disappeared are removed.
+/// </summary>
+public sealed class TaintMetrics
+{
+    private readonly Gauge _tainted;
+    private readonly Gauge _mask;
+    private readonly Gauge _firstSeen;
+    private readonly Gauge _kernelInfo;
+    private readonly Gauge _moduleTainted;
+    private readonly Gauge _signatureInfo;
+    private readonly Gauge _moduleInfo;
+    private readonly Gauge _fileMatches;
+    private readonly Gauge _modules;
+    private readonly Gauge _sigEnforce;
+    private readonly Counter _taintEvents;
+    private readonly Counter _moduleEvents;
+    private readonly Gauge _collectorSuccess;
+    private readonly Gauge _lastPoll;
+    private readonly Histogram _pollDuration;
+
+    public TaintMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var f = Prometheus.Metrics.WithCustomRegistry(Registry);
+        _tainted = f.CreateGauge("taintwatch_kernel_tainted", "Whether each taint bit of the kernel's table is set (1) or not (0); unknown set bits appear with flag \"?\".", "bit", "flag", "name");
+        _mask = f.CreateGauge("taintwatch_kernel_tainted_mask", "Raw value of /proc/sys/kernel/tainted.");
+        _firstSeen = f.CreateGauge("taintwatch_kernel_taint_first_seen_timestamp_seconds", "When TaintWatch first saw this bit set during this boot.", "bit", "flag", "name");
+        _kernelInfo = f.CreateGauge("taintwatch_kernel_info", "The running kernel and the taint table used to decode it.", "release", "taint_table");
+        _moduleTainted = f.CreateGauge("taintwatch_module_tainted", "One series per taint letter carried by a loaded module.", "module", "flag", "name");
+        _signatureInfo = f.CreateGauge("taintwatch_module_signature_info", "Signature of each loaded module's file: state signed, unsigned or unknown (file not found or unreadable).", "module", "state", "sig_id", "signer", "sig_key", "sig_hashalgo");
+        _moduleInfo = f.CreateGauge("taintwatch_module_info", "Each loaded module's version, srcversion, licence, in-tree mark and file.", "module", "version", "srcversion", "license", "intree", "file");
+        _fileMatches = f.CreateGauge("taintwatch_module_file_matches_loaded", "1 when the module file on disk is the image that was loaded (build-id, else srcversion); absent when it cannot be told.", "module");
+        _modules = f.CreateGauge("taintwatch_modules", "Loaded modules by signature state.", "state");
+        _sigEnforce = f.CreateGauge("taintwatch_module_sig_enforce", "Value of /sys/module/module/parameters/sig_enforce (absent when not readable).");
+        _taintEvents = f.CreateCounter("taintwatch_taint_events_total", "Taint bits seen going from 0 to 1 by this daemon.", "bit", "flag", "name");
+        _moduleEvents = f.CreateCounter("taintwatch_module_events_total", "Module events seen by this daemon.", "event");
+        _collectorSuccess = f.CreateGauge("taintwatch_collector_success", "1 when the last poll could read this source.", "collector");
+        _lastPoll = f.CreateGauge("taintwatch_last_poll_timestamp_seconds", "End of the last complete poll (Unix seconds).");
+        _pollDuration = f.CreateHistogram("taintwatch_poll_duration_seconds", "Time taken by one poll.", new HistogramConfiguration { Buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+        var build = f.CreateGauge("taintwatch_build_info", "TaintWatch build.", "version", "revision", "runtime");
+        build.WithLabels(BuildInfo.Version, BuildInfo.Revision, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription).Set(1);
+        foreach (var e in new[] { "loaded", "unloaded", "file_changed" })
+        {
+            _moduleEvents.WithLabels(e);
+        }
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public void ObservePoll(TimeSpan duration, DateTimeOffset end)
+    {
+        _pollDuration.Observe(duration.TotalSeconds);
+        _lastPoll.Set(end.ToUnixTimeMilliseconds() / 1000.0);
+    }
+
+    public void CountEvent(WatchEvent e)
+    {
+        string Field(string key) => e.Fields.FirstOrDefault(f => f.Key == key).Value ?? "";
+        switch (e.Kind)
+        {
+            case WatchEventKind.TaintFlagSet:
+                _taintEvents.WithLabels(Field("TAINT_BIT"), Field("TAINT_FLAG"), Field("TAINT_NAME")).Inc();
+                break;
+            case WatchEventKind.ModuleLoaded:
+                _moduleEvents.WithLabels("loaded").Inc();
+                break;
+            case WatchEventKind.ModuleUnloaded:
+                _moduleEvents.WithLabels("unloaded").Inc();
+                break;
+            case WatchEventKind.ModuleFileChanged:
+                _moduleEvents.WithLabels("file_changed").Inc();
+                break;
+        }
+    }
+
+    public void Update(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, WatchState state, IReadOnlyDictionary<string, bool> collectors)
+    {
+        var table = snapshot.Table;
+        var mask = snapshot.TaintMask ?? 0;
+        var tainted = new Dictionary<string[], double>(LabelComparer.Instance);
+        foreach (var flag in table.MeaningfulFlags)
+        {
+            tainted[[Bit(flag), flag.Letter.ToString(), flag.Name]] = (mask & flag.Mask) != 0 ? 1 : 0;
+        }
+        var setFlags = table.Decode(mask);
+        foreach (var flag in setFlags.Where(f => f.IsPlaceholder))
+        {
+            tainted[[Bit(flag), "?", flag.Name]] = 1;
+        }
+        if (snapshot.TaintMask is not null)
+        {
+            Sync(_tainted, tainted);
+            _mask.Set(mask);
+        }
+        Sync(_firstSeen, setFlags.Where(f => state.Bits.ContainsKey(f.Bit)).ToDictionary(f => new[] { Bit(f), f.Letter.ToString(), f.Name }, f => state.Bits[f.Bit], LabelComparer.Instance));
+        Sync(_kernelInfo, new Dictionary<string[], double>(LabelComparer.Instance) { [[snapshot.Release ?? "unknown", table.Id]] = 1 });
+
+        var moduleTainted = new Dictionary<string[], double>(LabelComparer.Instance);
+        var signatures = new Dictionary<string[], double>(LabelComparer.Instance);
+        var infos = new Dictionary<string[], double>(LabelComparer.Instance);
+        var matches = new Dictionary<string[], double>(LabelComparer.Instance);
+        var states = new Dictionary<string[], double>(LabelComparer.Instance) { [["signed"]] = 0, [["unsigned"]] = 0, [["unknown"]] = 0 };
+        foreach (var module in snapshot.Modules)
+        {
+            foreach (var letter in module.TaintLetters.Distinct())
+            {
+                var flag = table.Flags.FirstOrDefault(f => f.SetChar == letter && !f.IsPlaceholder);
+                moduleTainted[[module.Name, letter.ToString(), flag?.Name ?? $"UNKNOWN_{letter}"]] = 1;
+            }
+            files.TryGetValue(module.Name, out var file);
+            var sig = file?.Signature ?? Modules.Signatures.ModuleSignature.UnknownBecause("not inspected");
+            signatures[[module.Name, sig.StateName, sig.Id ?? "", sig.Signer ?? "", sig.KeyHex, sig.HashAlgorithm ?? ""]] = 1;
+            states[[sig.StateName]] += 1;
+            var inspection = file?.Inspection;
+            infos[[module.Name, module.Sys?.Version ?? inspection?.Get("version") ?? "", module.Sys?.SrcVersion ?? inspection?.Get("srcversion") ?? "",
+                inspection?.Get("license") ?? "", inspection is null ? "" : inspection.Get("intree") == "Y" ? "Y" : "N",
+                file?.Location.Path ?? (file?.Location.IsBuiltIn == true ? "(builtin)" : "")]] = 1;
+            if (file?.MatchesLoaded is bool match)
+            {
+                matches[[module.Name]] = match ? 1 : 0;
+            }
+        }
+        Sync(_moduleTainted, moduleTainted);
+        Sync(_signatureInfo, signatures);
+        Sync(_moduleInfo, infos);
+        Sync(_fileMatches, matches);
+        Sync(_modules, states);
+        if (snapshot.SigEnforce is bool enforce)
+        {
+            _sigEnforce.Set(enforce ? 1 : 0);
+        }
+        Sync(_collectorSuccess, collectors.ToDictionary(c => new[] { c.Key }, c => c.Value ? 1.0 : 0.0, LabelComparer.Instance));
+    }
+
+    private static string Bit(TaintFlag flag) => flag.Bit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Makes a labelled gauge hold exactly these series: new ones set, vanished ones removed.</summary>
+    private static void Sync(Gauge gauge, Dictionary<string[], double> desired)
+    {
+        foreach (var labels in gauge.GetAllLabelValues().ToList())
+        {
+            if (!desired.ContainsKey(labels))
+            {
+                gauge.RemoveLabelled(labels);
+            }
+        }
+        foreach (var (labels, value) in desired)
+        {
+            gauge.WithLabels(labels).Set(value);
+        }
+    }
+
+    private sealed class LabelComparer : IEqualityComparer<string[]>
+    {
+        public static readonly LabelComparer Instance = new();
+
+        public bool Equals(string[]? x, string[]? y) => x is not null && y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(string[] obj)
+        {
+            var hash = new HashCode();
+            foreach (var s in obj)
+            {
+                hash.Add(s, StringComparer.Ordinal);
+            }
+            return hash.ToHashCode();
+        }
+    }
+}

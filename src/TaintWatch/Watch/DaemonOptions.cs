@@ -1,0 +1,15 @@
+using TaintWatch.Kernel;
+
+namespace TaintWatch.Watch;
+
+/// <summary>The daemon's settings, from node_exporter-style flags (DESIGN §4).</summary>
+public sealed record DaemonOptions(
+    IReadOnlyList<string> ListenAddresses,
+    string TelemetryPath,
+    TimeSpan PollInterval,
+    KernelPaths Paths,
+    string StateDirectory,
+    string LogLevel,
+    string LogFormat,
+    TaintTable? TableOverride,
+    string JournalSocket);

@@ -1,0 +1,87 @@
+using TaintWatch.Kernel;
+using TaintWatch.Modules;
+
+namespace TaintWatch.Watch;
+
+/// <summary>
+/// Inspects a loaded module's file only when the module is new or its file changed (path, size, mtime,
+/// ctime), so a poll of an unchanged host reads no module file at all.
+/// </summary>
+public sealed class ModuleFileCache
+{
+    private readonly record struct FileKey(string Path, long Length, DateTime Modified, DateTime Changed);
+
+    private readonly Dictionary<string, (FileKey Key, ModuleInspection Inspection)> _byPath = new(StringComparer.Ordinal);
+    private ModuleLocator? _locator;
+    private string? _locatorRelease;
+    private DateTime _locatorStamp;
+
+    public IReadOnlyDictionary<string, LoadedModuleFile> Resolve(KernelSnapshot snapshot, KernelPaths paths)
+    {
+        var result = new Dictionary<string, LoadedModuleFile>(StringComparer.Ordinal);
+        if (snapshot.Release is null)
+        {
+            return result;
+        }
+        var locator = Locator(paths, snapshot.Release);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var module in snapshot.Modules)
+        {
+            var location = locator.Locate(module.Name);
+            if (!location.Found)
+            {
+                result[module.Name] = LoadedModuleFile.For(module, location);
+                continue;
+            }
+            seen.Add(location.Path!);
+            result[module.Name] = LoadedModuleFile.For(module, location, Inspect(location.Path!));
+        }
+        foreach (var stale in _byPath.Keys.Where(p => !seen.Contains(p)).ToList())
+        {
+            _byPath.Remove(stale);
+        }
+        return result;
+    }
+
+    private ModuleInspection Inspect(string path)
+    {
+        var key = KeyOf(path);
+        if (key is FileKey k && _byPath.TryGetValue(path, out var cached) && cached.Key == k)
+        {
+            return cached.Inspection;
+        }
+        var inspection = ModuleInspector.Inspect(path);
+        if (key is FileKey fresh)
+        {
+            _byPath[path] = (fresh, inspection);
+        }
+        return inspection;
+    }
+
+    /// <summary>modules.dep is re-read when depmod rewrites it (a package installed a module).</summary>
+    private ModuleLocator Locator(KernelPaths paths, string release)
+    {
+        var dep = Path.Combine(paths.ModuleDirectory(release), "modules.dep");
+        var stamp = File.Exists(dep) ? File.GetLastWriteTimeUtc(dep) : DateTime.MinValue;
+        if (_locator is null || _locatorRelease != release || _locatorStamp != stamp)
+        {
+            _locator = ModuleLocator.Load(paths, release);
+            _locatorRelease = release;
+            _locatorStamp = stamp;
+        }
+        return _locator;
+    }
+
+    private static FileKey? KeyOf(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? new FileKey(path, info.Length, info.LastWriteTimeUtc, info.CreationTimeUtc) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using TaintWatch.Journal;
+using TaintWatch.Kernel;
+using TaintWatch.Metrics;
+
+namespace TaintWatch.Watch;
+
+/// <summary>
+/// The poll loop: every --poll.interval take a snapshot, read only new or changed module files, turn the
+/// difference into events (persisted before they are written, so none is lost), update the metrics, and
+/// tell systemd it is alive. A failing source is logged once when it fails and once when it recovers.
+/// </summary>
+public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink sink, TaintMetrics metrics, SystemdNotifier notifier) : BackgroundService
+{
+    private readonly StateStore _store = new(options.StateDirectory);
+    private readonly ModuleFileCache _files = new();
+    private readonly Dictionary<string, string?> _failing = new(StringComparer.Ordinal);
+    private WatchState _state = new();
+    private bool _firstPoll = true;
+
+    /// <summary>Completes after the first full poll (tests and READY=1 wait for it).</summary>
+    public TaskCompletionSource FirstPoll { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _state = _store.Load(out var warning);
+        if (warning is not null)
+        {
+            sink.Log(Priority.Warning, warning);
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Emit(new WatchEvent(WatchEventKind.WatcherStarted, Priority.Info,
+            $"TaintWatch {BuildInfo.Version} watching {options.Paths.ProcFs} every {options.PollInterval.TotalSeconds:0.###}s", []));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            PollOnce();
+            if (_firstPoll)
+            {
+                _firstPoll = false;
+                notifier.Notify("READY=1");
+                FirstPoll.TrySetResult();
+            }
+            // Tied to the loop's progress: a poll that hangs stops the pings and systemd restarts the service.
+            notifier.Notify("WATCHDOG=1");
+            try
+            {
+                await Task.Delay(options.PollInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        notifier.Notify("STOPPING=1");
+        await base.StopAsync(cancellationToken);
+        Emit(new WatchEvent(WatchEventKind.WatcherStopped, Priority.Info, "TaintWatch stopped watching", []));
+    }
+
+    /// <summary>One poll: snapshot, module files, events, state, metrics.</summary>
+    public void PollOnce()
+    {
+        var started = Stopwatch.GetTimestamp();
+        var snapshot = KernelSnapshotReader.Read(options.Paths, options.TableOverride);
+        var files = _files.Resolve(snapshot, options.Paths);
+        var collectors = snapshot.Sources.GroupBy(s => s.Collector).ToDictionary(g => g.Key, g => g.All(s => s.Success), StringComparer.Ordinal);
+        var unreadable = files.Values.Where(f => f.Inspection?.Error is not null).Select(f => $"{f.Location.Path}: {f.Inspection!.Error}").ToList();
+        collectors["signatures"] = unreadable.Count == 0;
+        ReportSourceChanges(snapshot, unreadable);
+
+        // A poll that cannot read the taint mask decides nothing: it could not tell a bit from an unreadable file.
+        if (snapshot.TaintMask is not null)
+        {
+            var events = EventDetector.Detect(_state, snapshot, files, time.GetUtcNow(), _firstPoll);
+            // Outbox: persist the decision first, write the events, then persist that they are written.
+            _state.Outbox.AddRange(events);
+            SaveState(collectors);
+            FlushOutbox();
+            SaveState(collectors);
+        }
+        metrics.Update(snapshot, files, _state, collectors);
+        metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
+    }
+
+    private void FlushOutbox()
+    {
+        var written = 0;
+        foreach (var e in _state.Outbox)
+        {
+            if (!Emit(e))
+            {
+                break; // journal down: keep the rest for the next poll
+            }
+            metrics.CountEvent(e);
+            written++;
+        }
+        _state.Outbox.RemoveRange(0, written);
+    }
+
+    private bool Emit(WatchEvent e) => sink.Emit(e);
+
+    private void SaveState(Dictionary<string, bool> collectors)
+    {
+        var error = _store.Save(_state);
+        collectors["state"] = error is null;
+        ReportOnce("state", error);
+    }
+
+    private void ReportSourceChanges(KernelSnapshot snapshot, List<string> unreadable)
+    {
+        foreach (var group in snapshot.Sources.GroupBy(s => s.Collector))
+        {
+            ReportOnce(group.Key, group.FirstOrDefault(s => !s.Success)?.Problem);
+        }
+        ReportOnce("signatures", unreadable.Count == 0 ? null : $"{unreadable.Count} module files unreadable: {string.Join("; ", unreadable.Take(3))}");
+    }
+
+    /// <summary>Logs a source's failure once when it starts failing (or the reason changes) and once when it recovers.</summary>
+    private void ReportOnce(string collector, string? problem)
+    {
+        _failing.TryGetValue(collector, out var previous);
+        if (problem == previous)
+        {
+            return;
+        }
+        _failing[collector] = problem;
+        if (problem is not null)
+        {
+            sink.Log(Priority.Warning, $"collector {collector} failing: {problem}");
+        }
+        else if (previous is not null)
+        {
+            sink.Log(Priority.Notice, $"collector {collector} recovered");
+        }
+    }
+}

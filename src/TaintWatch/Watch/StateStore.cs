@@ -1,0 +1,180 @@
+using System.Text.Json;
+
+namespace TaintWatch.Watch;
+
+/// <summary>
+/// Reads and writes state.json atomically: write a temporary file, fsync it, rename it over the old one,
+/// fsync the directory. A corrupt file is set aside (state.json.corrupt-&lt;time&gt;) with a warning, never fatal.
+/// </summary>
+public sealed class StateStore(string directory)
+{
+    private const int MaxStateBytes = 16 * 1024 * 1024;
+
+    public string Path => System.IO.Path.Combine(directory, "state.json");
+
+    /// <summary>Loads the state, or a fresh one; <paramref name="warning"/> says why a file was not used.</summary>
+    public WatchState Load(out string? warning)
+    {
+        warning = null;
+        try
+        {
+            var info = new FileInfo(Path);
+            if (!info.Exists)
+            {
+                return new WatchState();
+            }
+            if (info.Length > MaxStateBytes)
+            {
+                throw new JsonException($"{info.Length} bytes is larger than any state TaintWatch writes");
+            }
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path));
+            return Parse(doc.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException or ArgumentException)
+        {
+            var aside = $"{Path}.corrupt-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
+            try
+            {
+                File.Move(Path, aside, overwrite: true);
+            }
+            catch (IOException)
+            {
+            }
+            warning = $"state file {Path} is corrupt ({e.Message}); moved to {aside} and starting fresh";
+            return new WatchState();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            warning = $"state file {Path} cannot be read ({e.Message}); starting fresh";
+            return new WatchState();
+        }
+    }
+
+    /// <summary>Writes atomically; returns an error text instead of throwing (a full or read-only disk must not stop the watcher).</summary>
+    public string? Save(WatchState state)
+    {
+        var temporary = Path + ".tmp";
+        try
+        {
+            Directory.CreateDirectory(directory);
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                using (var writer = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
+                {
+                    Write(writer, state);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, Path, overwrite: true);
+            FsyncDirectory();
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+            return $"cannot write state file {Path}: {e.Message}";
+        }
+    }
+
+    private void FsyncDirectory()
+    {
+        // Makes the rename itself durable; opening a directory read-only for fsync works on Linux.
+        try
+        {
+            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void Write(Utf8JsonWriter w, WatchState s)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("version", 1);
+        w.WriteString("boot_id", s.BootId);
+        w.WriteBoolean("initialized", s.Initialized);
+        w.WriteNumber("sequence", s.Sequence);
+        w.WriteStartObject("bits");
+        foreach (var (bit, first) in s.Bits)
+        {
+            w.WriteNumber(bit.ToString(System.Globalization.CultureInfo.InvariantCulture), first);
+        }
+        w.WriteEndObject();
+        WriteStrings(w, "modules", s.Modules);
+        WriteStrings(w, "mismatched_files", s.MismatchedFiles);
+        w.WriteStartArray("outbox");
+        foreach (var e in s.Outbox)
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", e.Kind.ToString());
+            w.WriteNumber("priority", e.Priority);
+            w.WriteString("message", e.Message);
+            w.WriteStartArray("fields");
+            foreach (var (key, value) in e.Fields)
+            {
+                w.WriteStartArray();
+                w.WriteStringValue(key);
+                w.WriteStringValue(value);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+        w.WriteEndArray();
+    }
+
+    private static WatchState Parse(JsonElement root)
+    {
+        if (root.GetProperty("version").GetInt32() != 1)
+        {
+            throw new JsonException("unknown state version");
+        }
+        var state = new WatchState
+        {
+            BootId = root.GetProperty("boot_id").GetString() ?? "",
+            Initialized = root.GetProperty("initialized").GetBoolean(),
+            Sequence = root.GetProperty("sequence").GetInt64(),
+        };
+        foreach (var bit in root.GetProperty("bits").EnumerateObject())
+        {
+            state.Bits[int.Parse(bit.Name, System.Globalization.CultureInfo.InvariantCulture)] = bit.Value.GetDouble();
+        }
+        foreach (var m in root.GetProperty("modules").EnumerateArray())
+        {
+            state.Modules.Add(m.GetString()!);
+        }
+        foreach (var m in root.GetProperty("mismatched_files").EnumerateArray())
+        {
+            state.MismatchedFiles.Add(m.GetString()!);
+        }
+        foreach (var e in root.GetProperty("outbox").EnumerateArray())
+        {
+            var fields = e.GetProperty("fields").EnumerateArray()
+                .Select(f => new KeyValuePair<string, string>(f[0].GetString()!, f[1].GetString()!)).ToList();
+            state.Outbox.Add(new WatchEvent(Enum.Parse<WatchEventKind>(e.GetProperty("kind").GetString()!), e.GetProperty("priority").GetInt32(), e.GetProperty("message").GetString()!, fields));
+        }
+        return state;
+    }
+}

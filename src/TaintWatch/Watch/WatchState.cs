@@ -1,0 +1,26 @@
+namespace TaintWatch.Watch;
+
+/// <summary>
+/// What the daemon has already reported during one boot (DESIGN §7): the bits it saw set and when first,
+/// the modules it knows are loaded, the modules whose file no longer matches, and an outbox of events
+/// decided but not yet confirmed written, so that a crash between deciding and writing loses nothing.
+/// </summary>
+public sealed class WatchState
+{
+    public string BootId { get; set; } = "";
+
+    /// <summary>Bit number → when the daemon first saw it set (Unix seconds).</summary>
+    public SortedDictionary<int, double> Bits { get; } = [];
+
+    public SortedSet<string> Modules { get; } = new(StringComparer.Ordinal);
+
+    public SortedSet<string> MismatchedFiles { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Events decided and persisted but not yet confirmed sent to the journal.</summary>
+    public List<WatchEvent> Outbox { get; } = [];
+
+    /// <summary>False until the first poll of this boot has been recorded.</summary>
+    public bool Initialized { get; set; }
+
+    public long Sequence { get; set; }
+}
