@@ -5,9 +5,11 @@ set -euo pipefail
 
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "run as root (or with sudo): it installs packages" >&2; exit 2; fi; }
 
-# Test tools: kmod's modinfo/depmod (the reference for parity tests), xz/zstd/gzip to recompress modules.
-apt_packages=(kmod xz-utils zstd gzip ca-certificates)
-dnf_packages=(kmod xz zstd gzip)
+# Test tools: kmod's modinfo/depmod (the reference for parity tests), xz/zstd/gzip to recompress modules,
+# openssl and python3 to sign test modules, systemd's journald/journalctl and Prometheus' promtool for the
+# daemon tests, util-linux's setpriv to run as an unprivileged user, bc for the benchmarks.
+apt_packages=(kmod xz-utils zstd gzip ca-certificates openssl python3 systemd prometheus util-linux bc liblzma5 libzstd1)
+dnf_packages=(kmod xz zstd gzip openssl python3 systemd golang-github-prometheus util-linux bc xz-libs libzstd)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -16,7 +18,7 @@ if command -v apt-get >/dev/null 2>&1; then
   if [ "${#missing[@]}" -gt 0 ]; then
     need_root
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 elif command -v dnf >/dev/null 2>&1; then
   missing=()
