@@ -26,10 +26,11 @@ public static class RunCommand
         var level = new Option<string>("--log.level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         var format = new Option<string>("--log.format") { Description = "auto (the journal when reachable, else stderr), journal or console.", DefaultValueFactory = _ => "auto" };
         var table = new Option<string?>("--kernel.taint-table") { Description = "Override the taint table chosen from the kernel release. " + TableOption.HelpText };
+        var webConfig = new Option<string?>("--web.config.file") { Description = "TLS and basic-auth settings in Prometheus exporter-toolkit's YAML (tls_server_config, basic_auth_users with bcrypt hashes)." };
         var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
         var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
         {
-            listen, path, interval, state, level, format, table, journal,
+            listen, path, interval, state, level, format, table, journal, webConfig,
         };
         command.SetAction(r =>
         {
@@ -49,14 +50,46 @@ public static class RunCommand
                 }
                 forced = chosen;
             }
+            Web.WebConfig web = new(null, null, null, new Dictionary<string, string>());
+            if (r.GetValue(webConfig) is { Length: > 0 } configPath)
+            {
+                try
+                {
+                    web = Web.WebConfig.Load(configPath);
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    Console.Error.WriteLine($"taintwatch run: --web.config.file: {e.Message}");
+                    return ExitCodes.Error;
+                }
+            }
             var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!);
-            return Run(options);
+            return Run(options, web);
         });
         return command;
     }
 
-    public static int Run(DaemonOptions options)
+    public static int Run(DaemonOptions options, Web.WebConfig web)
     {
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
+        if (web.UsesTls)
+        {
+            try
+            {
+                certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(web.CertFile!, web.KeyFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                Console.Error.WriteLine($"taintwatch run: cannot load the TLS certificate {web.CertFile} / key {web.KeyFile}: {e.Message}");
+                return ExitCodes.Error;
+            }
+        }
+        var protocols = web.MinVersion switch
+        {
+            "TLS13" => System.Security.Authentication.SslProtocols.Tls13,
+            _ => System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+        };
+        var auth = new Web.BasicAuthentication(web.Users);
         var endpoints = new List<IPEndPoint>();
         foreach (var address in options.ListenAddresses)
         {
@@ -75,7 +108,17 @@ public static class RunCommand
         {
             foreach (var endpoint in endpoints)
             {
-                k.Listen(endpoint);
+                k.Listen(endpoint, listen =>
+                {
+                    if (certificate is not null)
+                    {
+                        listen.UseHttps(https =>
+                        {
+                            https.ServerCertificate = certificate;
+                            https.SslProtocols = protocols;
+                        });
+                    }
+                });
             }
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
@@ -86,6 +129,7 @@ public static class RunCommand
         builder.Services.AddSingleton<SystemdNotifier>();
         builder.Services.AddHostedService<Poller>();
         var app = builder.Build();
+        app.Use((context, next) => auth.Invoke(context, () => next()));
         app.MapGet("/", (RequestDelegate)(context =>
         {
             context.Response.ContentType = "text/html; charset=utf-8";
