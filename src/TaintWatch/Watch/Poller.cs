@@ -11,7 +11,7 @@ namespace TaintWatch.Watch;
 /// difference into events (persisted before they are written, so none is lost), update the metrics, and
 /// tell systemd it is alive. A failing source is logged once when it fails and once when it recovers.
 /// </summary>
-public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink sink, TaintMetrics metrics, SystemdNotifier notifier) : BackgroundService
+public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink sink, TaintMetrics metrics, SystemdNotifier notifier, IHostApplicationLifetime lifetime) : BackgroundService
 {
     private readonly StateStore _store = new(options.StateDirectory);
     private readonly ModuleFileCache _files = new();
@@ -42,6 +42,8 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             if (_firstPoll)
             {
                 _firstPoll = false;
+                // READY=1 means "polled once and serving": hosted services start before Kestrel binds.
+                await WhenStarted(stoppingToken);
                 notifier.Notify("READY=1");
                 FirstPoll.TrySetResult();
             }
@@ -56,6 +58,14 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
                 break;
             }
         }
+    }
+
+    private Task WhenStarted(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        stoppingToken.Register(() => started.TrySetResult());
+        return started.Task;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

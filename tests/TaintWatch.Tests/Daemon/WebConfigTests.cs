@@ -45,6 +45,8 @@ public sealed class WebConfigTests : IDisposable
     {
         using var daemon = new DaemonProcess(_tree, _journal.Socket, _tree.PathOf("state"), "200ms", "--web.config.file", _tree.PathOf("web.yml"));
         daemon.WaitReady();
+        Thread.Sleep(200);
+        Assert.False(daemon.HasExited, "daemon exited: " + daemon.Stderr);
         var url = $"https://127.0.0.1:{daemon.Port}/metrics";
         using (var right = Client("prometheus", "s3cret"))
         {
