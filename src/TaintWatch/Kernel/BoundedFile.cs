@@ -13,62 +13,55 @@ public static class BoundedFile
     /// <summary>Reads a whole text file of at most <paramref name="limit"/> bytes.</summary>
     public static Reading<string> ReadText(string path, int limit = SmallFileLimit)
     {
-        try
+        var bytes = ReadBytes(path, limit);
+        if (!bytes.Succeeded)
         {
-            using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0 });
-            var buffer = new byte[Math.Min(limit + 1, 16 * 1024)];
-            var output = new MemoryStream();
-            int read;
-            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                if (output.Length + read > limit)
-                {
-                    return Reading<string>.Fail(path, $"larger than the {FormatSize(limit)} that TaintWatch reads from it; is this really a kernel file?");
-                }
-                output.Write(buffer, 0, read);
-            }
-            if (Array.IndexOf(output.GetBuffer(), (byte)0, 0, (int)output.Length) >= 0)
-            {
-                return Reading<string>.Fail(path, "contains NUL bytes: not a text file");
-            }
-            return Reading<string>.Ok(path, Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length));
+            return new Reading<string>(bytes.Source, null, bytes.Error, bytes.IsMissing);
         }
-        catch (FileNotFoundException)
+        if (Array.IndexOf(bytes.Value!, (byte)0) >= 0)
         {
-            return Reading<string>.Missing(path);
+            return Reading<string>.Fail(path, "contains NUL bytes: not a text file");
         }
-        catch (DirectoryNotFoundException)
-        {
-            return Reading<string>.Missing(path);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return Reading<string>.Fail(path, Directory.Exists(path) ? "is a directory, not a file" : "permission denied");
-        }
-        catch (IOException e)
-        {
-            return Reading<string>.Fail(path, e.Message);
-        }
+        return Reading<string>.Ok(path, Encoding.UTF8.GetString(bytes.Value!));
     }
 
-    /// <summary>Reads a whole binary file of at most <paramref name="limit"/> bytes.</summary>
+    /// <summary>
+    /// Reads a whole binary file of at most <paramref name="limit"/> bytes. Small kernel files (one line of
+    /// sysfs) cost one pooled buffer and one read, not a stream and a fresh 16 KiB array.
+    /// </summary>
     public static Reading<byte[]> ReadBytes(string path, int limit = SmallFileLimit)
     {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, 4096));
         try
         {
-            using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0 });
-            var buffer = new byte[Math.Min(limit + 1, 16 * 1024)];
-            var output = new MemoryStream();
-            int read;
-            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = 0;
+            while (true)
             {
-                if (output.Length + read > limit)
+                if (length == buffer.Length)
                 {
-                    return Reading<byte[]>.Fail(path, $"larger than the {FormatSize(limit)} that TaintWatch reads from it");
+                    if (length > limit)
+                    {
+                        break;
+                    }
+                    var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
                 }
-                output.Write(buffer, 0, read);
+                // procfs and sysfs ignore the offset for seq files, so read sequentially.
+                var n = RandomAccess.Read(handle, buffer.AsSpan(length), length);
+                if (n == 0)
+                {
+                    break;
+                }
+                length += n;
             }
-            return Reading<byte[]>.Ok(path, output.ToArray());
+            if (length > limit)
+            {
+                return Reading<byte[]>.Fail(path, $"larger than the {FormatSize(limit)} that TaintWatch reads from it; is this really a kernel file?");
+            }
+            return Reading<byte[]>.Ok(path, buffer.AsSpan(0, length).ToArray());
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -81,6 +74,14 @@ public static class BoundedFile
         catch (IOException e)
         {
             return Reading<byte[]>.Fail(path, e.Message);
+        }
+        catch (NotSupportedException)
+        {
+            return Reading<byte[]>.Fail(path, "is not a regular file (a pipe or device?)");
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

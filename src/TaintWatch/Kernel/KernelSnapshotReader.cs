@@ -8,7 +8,11 @@ public static class KernelSnapshotReader
     /// <summary>/proc/modules of a real host is well under 1 MiB; 8 MiB leaves room and still bounds memory.</summary>
     public const int ProcModulesLimit = 8 * 1024 * 1024;
 
-    public static KernelSnapshot Read(KernelPaths paths, TaintTable? tableOverride = null)
+    /// <param name="cache">
+    /// The daemon's cache: /sys/module is then not listed, and each module's attributes are read once.
+    /// Without it (the CLI) everything is read, and sysfs directories missing from /proc/modules are noted.
+    /// </param>
+    public static KernelSnapshot Read(KernelPaths paths, TaintTable? tableOverride = null, SysModuleCache? cache = null)
     {
         var sources = new List<SourceStatus>();
         var notes = new List<string>();
@@ -50,9 +54,22 @@ public static class KernelSnapshotReader
         }
 
         var sysEntries = new Dictionary<string, SysModuleEntry>(StringComparer.Ordinal);
-        var listing = SysModuleReader.ListModules(paths);
         var sysProblems = new List<string>();
-        if (listing.Succeeded)
+        if (cache is not null)
+        {
+            foreach (var entry in procEntries.Values)
+            {
+                var sys = cache.Get(paths, entry);
+                if (sys.InitState is not null || sys.Taint is not null || sys.SrcVersion is not null)
+                {
+                    sysEntries[entry.Name] = sys;
+                }
+                sysProblems.AddRange(sys.Problems);
+            }
+            cache.Retain(procEntries.Keys);
+        }
+        var listing = cache is null ? SysModuleReader.ListModules(paths) : Reading<IReadOnlyList<string>>.Ok(paths.SysModule, []);
+        if (cache is null && listing.Succeeded)
         {
             foreach (var name in listing.Value!)
             {
@@ -67,7 +84,7 @@ public static class KernelSnapshotReader
                 sysProblems.AddRange(entry.Problems);
             }
         }
-        else if (!listing.IsMissing || modulesSupported)
+        else if (cache is null && (!listing.IsMissing || modulesSupported))
         {
             sysProblems.Add(listing.Problem!);
         }

@@ -15,6 +15,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
 {
     private readonly StateStore _store = new(options.StateDirectory);
     private readonly ModuleFileCache _files = new();
+    private readonly SysModuleCache _sysfs = new();
     private readonly Dictionary<string, string?> _failing = new(StringComparer.Ordinal);
     private WatchState _state = new();
     private bool _firstPoll = true;
@@ -79,7 +80,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     public void PollOnce()
     {
         var started = Stopwatch.GetTimestamp();
-        var snapshot = KernelSnapshotReader.Read(options.Paths, options.TableOverride);
+        var snapshot = KernelSnapshotReader.Read(options.Paths, options.TableOverride, _sysfs);
         var files = _files.Resolve(snapshot, options.Paths);
         var collectors = snapshot.Sources.GroupBy(s => s.Collector).ToDictionary(g => g.Key, g => g.All(s => s.Success), StringComparer.Ordinal);
         var unreadable = files.Values.Where(f => f.Inspection?.Error is not null).Select(f => $"{f.Location.Path}: {f.Inspection!.Error}").ToList();

@@ -9,6 +9,7 @@ namespace TaintWatch.Watch;
 public sealed class StateStore(string directory)
 {
     private const int MaxStateBytes = 16 * 1024 * 1024;
+    private byte[]? _lastWritten;
 
     public string Path => System.IO.Path.Combine(directory, "state.json");
 
@@ -53,20 +54,29 @@ public sealed class StateStore(string directory)
     /// <summary>Writes atomically; returns an error text instead of throwing (a full or read-only disk must not stop the watcher).</summary>
     public string? Save(WatchState state)
     {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            Write(writer, state);
+        }
+        var bytes = buffer.ToArray();
+        // Unchanged state (the steady state of a quiet host) costs no write and no fsync.
+        if (_lastWritten is not null && bytes.AsSpan().SequenceEqual(_lastWritten))
+        {
+            return null;
+        }
         var temporary = Path + ".tmp";
         try
         {
             Directory.CreateDirectory(directory);
             using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                using (var writer = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
-                {
-                    Write(writer, state);
-                }
+                file.Write(bytes);
                 file.Flush(flushToDisk: true);
             }
             File.Move(temporary, Path, overwrite: true);
             FsyncDirectory();
+            _lastWritten = bytes;
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
