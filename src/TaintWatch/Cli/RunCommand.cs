@@ -26,11 +26,12 @@ public static class RunCommand
         var level = new Option<string>("--log.level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         var format = new Option<string>("--log.format") { Description = "auto (the journal when reachable, else stderr), journal or console.", DefaultValueFactory = _ => "auto" };
         var table = new Option<string?>("--kernel.taint-table") { Description = "Override the taint table chosen from the kernel release. " + TableOption.HelpText };
+        var filesInterval = new Option<string>("--poll.module-files-interval") { Description = "How often the files of loaded modules are re-checked for replacement when nothing else changed (a new or changed module is always checked at once).", DefaultValueFactory = _ => "30s" };
         var webConfig = new Option<string?>("--web.config.file") { Description = "TLS and basic-auth settings in Prometheus exporter-toolkit's YAML (tls_server_config, basic_auth_users with bcrypt hashes)." };
         var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
         var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
         {
-            listen, path, interval, state, level, format, table, journal, webConfig,
+            listen, path, interval, filesInterval, state, level, format, table, journal, webConfig,
         };
         command.SetAction(r =>
         {
@@ -38,6 +39,11 @@ public static class RunCommand
             if (!DurationParser.TryParse(r.GetValue(interval)!, out var period))
             {
                 Console.Error.WriteLine($"taintwatch run: --poll.interval \"{r.GetValue(interval)}\" is not a duration such as 5s or 500ms");
+                return ExitCodes.Error;
+            }
+            if (!DurationParser.TryParse(r.GetValue(filesInterval)!, out var filesPeriod))
+            {
+                Console.Error.WriteLine($"taintwatch run: --poll.module-files-interval \"{r.GetValue(filesInterval)}\" is not a duration such as 30s");
                 return ExitCodes.Error;
             }
             TaintTable? forced = null;
@@ -63,7 +69,7 @@ public static class RunCommand
                     return ExitCodes.Error;
                 }
             }
-            var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!);
+            var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!, filesPeriod);
             return Run(options, web);
         });
         return command;

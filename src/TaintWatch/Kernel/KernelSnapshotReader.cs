@@ -12,7 +12,7 @@ public static class KernelSnapshotReader
     /// The daemon's cache: /sys/module is then not listed, and each module's attributes are read once.
     /// Without it (the CLI) everything is read, and sysfs directories missing from /proc/modules are noted.
     /// </param>
-    public static KernelSnapshot Read(KernelPaths paths, TaintTable? tableOverride = null, SysModuleCache? cache = null)
+    public static KernelSnapshot Read(KernelPaths paths, TaintTable? tableOverride = null, SnapshotCache? cache = null)
     {
         var sources = new List<SourceStatus>();
         var notes = new List<string>();
@@ -27,7 +27,19 @@ public static class KernelSnapshotReader
         var mask = BoundedFile.ReadText(paths.Tainted, 256).Map(text => ParseTaintMask(paths.Tainted, text));
         sources.Add(Status("taint", mask));
 
-        var procText = BoundedFile.ReadText(paths.ProcModules, ProcModulesLimit);
+        var procBytes = BoundedFile.ReadBytes(paths.ProcModules, ProcModulesLimit);
+        if (cache is not null && procBytes.Succeeded && cache.SameProcModules(procBytes.Value) && cache.LastModules is { } reuse)
+        {
+            // Nothing loaded or unloaded since the last poll: reuse the parsed and joined module list.
+            sources.Add(new SourceStatus("modules", paths.ProcModules, reuse.Problems.Count == 0, reuse.Problems.Count == 0 ? null : reuse.Problems[0]));
+            sources.Add(new SourceStatus("sysfs", paths.SysModule, true, null));
+            var enforceQuick = ReadSigEnforce(paths, sources);
+            return new KernelSnapshot(release.Value, bootId.Succeeded ? bootId.Value!.Trim() : null, mask.Succeeded ? mask.Value : null,
+                table, reason, true, reuse.Modules, enforceQuick, sources, reuse.Notes);
+        }
+        var procText = procBytes.Succeeded && Array.IndexOf(procBytes.Value!, (byte)0) >= 0
+            ? Reading<string>.Fail(paths.ProcModules, "contains NUL bytes: not a text file")
+            : new Reading<string>(procBytes.Source, procBytes.Succeeded ? System.Text.Encoding.UTF8.GetString(procBytes.Value!) : null, procBytes.Error, procBytes.IsMissing);
         var modulesSupported = !procText.IsMissing;
         var procEntries = new Dictionary<string, ProcModuleEntry>(StringComparer.Ordinal);
         if (procText.Succeeded)
@@ -91,16 +103,25 @@ public static class KernelSnapshotReader
         sources.Add(new SourceStatus("sysfs", paths.SysModule, sysProblems.Count == 0,
             sysProblems.Count == 0 ? null : string.Join("; ", sysProblems.Take(5)) + (sysProblems.Count > 5 ? $" (and {sysProblems.Count - 5} more)" : "")));
 
+        var enforce = ReadSigEnforce(paths, sources);
+        var modules = Join(procEntries, sysEntries, procText.Succeeded, notes);
+        if (cache is not null)
+        {
+            var problems = sources.Where(x => x.Collector is "modules" or "sysfs" && !x.Success).Select(x => x.Problem!).ToList();
+            cache.LastModules = procText.Succeeded && problems.Count == 0 ? (modules, problems, notes) : null;
+        }
+        return new KernelSnapshot(release.Value, bootId.Succeeded ? bootId.Value!.Trim() : null, mask.Succeeded ? mask.Value : null,
+            table, reason, modulesSupported, modules, enforce, sources, notes);
+    }
+
+    private static bool? ReadSigEnforce(KernelPaths paths, List<SourceStatus> sources)
+    {
         var sigEnforce = BoundedFile.ReadText(paths.SigEnforce, 64);
-        bool? enforce = sigEnforce.Succeeded ? sigEnforce.Value!.Trim() is "Y" or "1" : null;
         if (!sigEnforce.Succeeded && !sigEnforce.IsMissing)
         {
             sources.Add(Status("sig_enforce", sigEnforce));
         }
-
-        var modules = Join(procEntries, sysEntries, procText.Succeeded, notes);
-        return new KernelSnapshot(release.Value, bootId.Succeeded ? bootId.Value!.Trim() : null, mask.Succeeded ? mask.Value : null,
-            table, reason, modulesSupported, modules, enforce, sources, notes);
+        return sigEnforce.Succeeded ? sigEnforce.Value!.Trim() is "Y" or "1" : null;
     }
 
     private static List<LoadedModule> Join(Dictionary<string, ProcModuleEntry> proc, Dictionary<string, SysModuleEntry> sys, bool procRead, List<string> notes)

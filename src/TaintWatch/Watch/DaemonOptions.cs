@@ -12,4 +12,9 @@ public sealed record DaemonOptions(
     string LogLevel,
     string LogFormat,
     TaintTable? TableOverride,
-    string JournalSocket);
+    string JournalSocket,
+    TimeSpan? ModuleFileInterval = null)
+{
+    /// <summary>How often module files on disk are re-checked when nothing else changed (default 30 s).</summary>
+    public TimeSpan FileCheckInterval => ModuleFileInterval ?? TimeSpan.FromSeconds(30);
+}

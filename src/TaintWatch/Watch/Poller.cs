@@ -15,9 +15,14 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
 {
     private readonly StateStore _store = new(options.StateDirectory);
     private readonly ModuleFileCache _files = new();
-    private readonly SysModuleCache _sysfs = new();
+    private readonly SnapshotCache _cache = new();
+    private KernelSnapshot? _previous;
+    private long _lastFileCheck;
+    private IReadOnlyDictionary<string, Modules.LoadedModuleFile> _lastFiles = new Dictionary<string, Modules.LoadedModuleFile>();
     private readonly Dictionary<string, string?> _failing = new(StringComparer.Ordinal);
     private WatchState _state = new();
+    private IReadOnlyList<LoadedModule>? _lastFilesFor;
+
     private bool _firstPoll = true;
 
     /// <summary>Completes after the first full poll (tests and READY=1 wait for it).</summary>
@@ -80,8 +85,24 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     public void PollOnce()
     {
         var started = Stopwatch.GetTimestamp();
-        var snapshot = KernelSnapshotReader.Read(options.Paths, options.TableOverride, _sysfs);
-        var files = _files.Resolve(snapshot, options.Paths);
+        var snapshot = KernelSnapshotReader.Read(options.Paths, options.TableOverride, _cache);
+        // A quiet host: same mask, same module list (reused object), same sources. Module files on disk are
+        // still checked for replacement, but every --poll.module-files-interval rather than on every poll.
+        var now = time.GetTimestamp();
+        var filesDue = time.GetElapsedTime(_lastFileCheck, now) >= options.FileCheckInterval;
+        if (!filesDue && _previous is not null && ReferenceEquals(snapshot.Modules, _previous.Modules) && snapshot.TaintMask == _previous.TaintMask
+            && snapshot.BootId == _previous.BootId && snapshot.SigEnforce == _previous.SigEnforce && snapshot.Sources.SequenceEqual(_previous.Sources))
+        {
+            metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
+            return;
+        }
+        _previous = snapshot;
+        var files = _lastFiles = filesDue || !ReferenceEquals(snapshot.Modules, _lastFilesFor) ? _files.Resolve(snapshot, options.Paths) : _lastFiles;
+        _lastFilesFor = snapshot.Modules;
+        if (filesDue)
+        {
+            _lastFileCheck = now;
+        }
         var collectors = snapshot.Sources.GroupBy(s => s.Collector).ToDictionary(g => g.Key, g => g.All(s => s.Success), StringComparer.Ordinal);
         var unreadable = files.Values.Where(f => f.Inspection?.Error is not null).Select(f => $"{f.Location.Path}: {f.Inspection!.Error}").ToList();
         collectors["signatures"] = unreadable.Count == 0;

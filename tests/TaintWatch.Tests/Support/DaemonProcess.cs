@@ -26,7 +26,7 @@ public sealed class DaemonProcess : IDisposable
         {
             "run", "--path.procfs", tree.PathOf("proc"), "--path.sysfs", tree.PathOf("sys"), "--path.rootfs", tree.Root,
             "--web.listen-address", $"127.0.0.1:{Port}", "--state.directory", stateDirectory, "--poll.interval", interval,
-            "--log.format", "journal", "--log.journal-socket", journalSocket,
+            "--log.format", "journal", "--log.journal-socket", journalSocket, "--poll.module-files-interval", "500ms",
         }.Concat(extra))
         {
             start.ArgumentList.Add(arg);
