@@ -11,6 +11,9 @@ public sealed class JournalWriter(string socketPath = JournalWriter.DefaultSocke
 {
     public const string DefaultSocket = "/run/systemd/journal/socket";
 
+    /// <summary>Larger entries go through a sealed memfd (journald's limit for a datagram is its socket buffer).</summary>
+    public const int DatagramLimit = 128 * 1024;
+
     private Socket? _socket;
 
     public string SocketPath => socketPath;
@@ -35,6 +38,11 @@ public sealed class JournalWriter(string socketPath = JournalWriter.DefaultSocke
             try
             {
                 _socket ??= Connect();
+                if (datagram.Length > DatagramLimit)
+                {
+                    error = MemfdSender.Send(_socket, datagram);
+                    return error is null;
+                }
                 _socket.Send(datagram);
                 error = null;
                 return true;

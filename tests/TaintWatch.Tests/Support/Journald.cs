@@ -20,6 +20,11 @@ public sealed class Journald : IDisposable
 
     public void Start()
     {
+        // A killed journald leaves its socket behind: remove it so that "exists" means "the new one is bound".
+        if (File.Exists(Socket))
+        {
+            File.Delete(Socket);
+        }
         _process = Process.Start(new ProcessStartInfo("/lib/systemd/systemd-journald", Namespace) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true })!;
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!File.Exists(Socket) && DateTime.UtcNow < deadline)
