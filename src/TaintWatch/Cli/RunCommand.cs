@@ -46,15 +46,9 @@ public static class RunCommand
                 Console.Error.WriteLine($"taintwatch run: --poll.module-files-interval \"{r.GetValue(filesInterval)}\" is not a duration such as 30s");
                 return ExitCodes.Error;
             }
-            TaintTable? forced = null;
-            if (r.GetValue(table) is { Length: > 0 } name)
+            if (!TableOption.TryResolveExplicit(r.GetValue(table), paths, "run", Console.Error, out var forced))
             {
-                if (!TableOption.TryResolve(name, paths, out var chosen, out _, out var error))
-                {
-                    Console.Error.WriteLine($"taintwatch run: {error}");
-                    return ExitCodes.Error;
-                }
-                forced = chosen;
+                return ExitCodes.Error;
             }
             Web.WebConfig web = new(null, null, null, new Dictionary<string, string>());
             if (r.GetValue(webConfig) is { Length: > 0 } configPath)

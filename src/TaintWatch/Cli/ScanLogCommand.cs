@@ -24,15 +24,9 @@ public static class ScanLogCommand
 
     public static int Run(string[] files, string? tableName, bool json, KernelPaths paths, TextReader stdin, TextWriter output, TextWriter error)
     {
-        TaintTable? table = null;
-        if (!string.IsNullOrEmpty(tableName))
+        if (!TableOption.TryResolveExplicit(tableName, paths, "scan-log", error, out var table))
         {
-            if (!TableOption.TryResolve(tableName, paths, out var chosen, out _, out var tableError))
-            {
-                error.WriteLine($"taintwatch scan-log: {tableError}");
-                return ExitCodes.Error;
-            }
-            table = chosen;
+            return ExitCodes.Error;
         }
         var scanner = new KernelLogScanner(table);
         var inputs = files.Length == 0 ? ["-"] : files;

@@ -21,15 +21,9 @@ public static class StatusCommand
 
     public static int Run(KernelPaths paths, string? tableName, bool json, TextWriter output, TextWriter error)
     {
-        TaintTable? table = null;
-        if (!string.IsNullOrEmpty(tableName))
+        if (!TableOption.TryResolveExplicit(tableName, paths, "status", error, out var table))
         {
-            if (!TableOption.TryResolve(tableName, paths, out var chosen, out _, out var tableError))
-            {
-                error.WriteLine($"taintwatch status: {tableError}");
-                return ExitCodes.Error;
-            }
-            table = chosen;
+            return ExitCodes.Error;
         }
         var snapshot = KernelSnapshotReader.Read(paths, table);
         var report = StatusReport.From(snapshot, Modules.LoadedModuleFile.ForSnapshot(snapshot, paths), snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release));

@@ -9,6 +9,26 @@ public static class TableOption
         "Taint table to decode with: " + string.Join(", ", TaintTables.All.Select(t => t.Id)) +
         ", or a kernel release such as 4.18.0-372.32.1.el8_6.x86_64. Default: this host's kernel (from --path.procfs).";
 
+    /// <summary>
+    /// An explicitly chosen table, or null when none was given (the caller then lets the release decide).
+    /// On a bad name prints "taintwatch COMMAND: reason" and returns false.
+    /// </summary>
+    public static bool TryResolveExplicit(string? value, KernelPaths paths, string command, TextWriter error, out TaintTable? table)
+    {
+        table = null;
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+        if (!TryResolve(value, paths, out var chosen, out _, out var message))
+        {
+            error.WriteLine($"taintwatch {command}: {message}");
+            return false;
+        }
+        table = chosen;
+        return true;
+    }
+
     public static bool TryResolve(string? value, KernelPaths paths, out TaintTable table, out string reason, out string? error)
     {
         error = null;
