@@ -124,3 +124,23 @@ public class ScanLogFixtureTests
         Assert.Equal("PU", s.Modules["vxfs"].LettersText);
     }
 }
+
+public class RealKernelLogFixtureTests
+{
+    [Fact]
+    public void A_dmesg_captured_from_Debians_kernel_in_QEMU_decodes_as_the_kernel_wrote_it()
+    {
+        // tests/fixtures/logs/real-debian-6.1.0-56-qemu.dmesg: kept from a tests/kernel/run.sh run.
+        var scanner = new KernelLogScanner();
+        using var reader = new StreamReader(Path.Combine(Repo.Fixture("logs"), "real-debian-6.1.0-56-qemu.dmesg"));
+        scanner.Scan(reader);
+        var report = Assert.Single(scanner.Reports);
+        Assert.Equal(ReportKind.Warning, report.Kind);
+        Assert.Equal("upstream-19", report.Taint!.Table.Id);
+        Assert.Equal(12289UL, report.Taint.Mask);
+        Assert.Equal("6.1.0-56-amd64", report.Release);
+        Assert.Equal(["tw_prop(POE+)", "tw_badsig(OE)", "tw_gpl(OE)"], report.Modules!.Modules.Where(m => m.Letters.Length > 0).Select(m => $"{m.Name}({m.Letters}{m.StateMark})"));
+        Assert.True(scanner.IsUnsigned(scanner.Modules["tw_gpl"]));
+        Assert.Equal("upstream-19", scanner.Table.Id);
+    }
+}

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Runs inside the QEMU guest (chrooted into the host's root over 9p). Loads real modules step by step while
+# TaintWatch watches, and records what the kernel says next to what TaintWatch says.
+# Usage (by run.sh): scenario.sh AOT_BINARY WORK_DIR
+set -u
+B=$1; W=$2; R=$W/results; ROOT=$W/modroot
+K=$ROOT/lib/modules/$(uname -r)
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+truth() { # what the kernel says now, and TaintWatch's metrics, into results/<step>/
+  local d=$R/$1; mkdir -p "$d"
+  cat /proc/sys/kernel/tainted > "$d/tainted"
+  cat /proc/modules > "$d/modules"
+  for f in /sys/module/*/taint; do n=${f#/sys/module/}; echo "${n%/taint} $(cat "$f")"; done > "$d/sysfs-taint"
+  curl -s 127.0.0.1:9877/metrics > "$d/metrics"
+}
+start_tw() {
+  "$B" run --path.rootfs "$ROOT" --state.directory /tmp/tw-state --poll.interval 1s --poll.module-files-interval 1s \
+    --web.listen-address 127.0.0.1:9877 --log.format journal > "$R/taintwatch-$1.log" 2>&1 &
+  TW=$!
+  for _ in $(seq 1 120); do curl -sf 127.0.0.1:9877/metrics > /dev/null && return 0; sleep 0.5; done
+  echo "taintwatch did not start"; return 1
+}
+
+/lib/systemd/systemd-journald > "$R/journald.log" 2>&1 &
+sleep 1
+start_tw 1 || exit 1
+sleep 2; truth 0-start
+insmod "$K/extra/tw_gpl.ko"; sleep 3; truth 1-gpl
+insmod "$K/extra/tw_badsig.ko"; sleep 3; truth 2-badsig
+# Restart between two loads: kill -9, load the WARN module while TaintWatch is down, start again.
+kill -9 "$TW"; wait "$TW" 2>/dev/null
+insmod "$K/extra/tw_prop.ko"
+start_tw 2 || exit 1
+sleep 3; truth 3-prop-after-restart
+rmmod tw_gpl; sleep 3; truth 4-gpl-removed
+insmod "$K/kernel/drivers/net/dummy.ko"; sleep 3; truth 5-dummy
+
+"$B" status --json --path.rootfs "$ROOT" > "$R/status.json"; echo $? > "$R/status.rc"
+"$B" inspect --json --path.rootfs "$ROOT" tw_prop tw_badsig dummy > "$R/inspect.json"
+for m in tw_prop tw_badsig dummy; do
+  modinfo -b "$ROOT" "$m" > "$R/modinfo-$m.txt"
+  "$B" inspect --modinfo --path.rootfs "$ROOT" "$m" > "$R/taintwatch-modinfo-$m.txt"
+done
+dmesg > "$R/dmesg.txt"
+"$B" scan-log --json "$R/dmesg.txt" > "$R/scan-log.json"
+kill "$TW"; wait "$TW" 2>/dev/null
+journalctl -o json --all --no-pager SYSLOG_IDENTIFIER=taintwatch > "$R/journal.json"
+uname -r > "$R/uname"
+exit 0
