@@ -9,7 +9,7 @@ binary=$(realpath "$1")
 CORPUS=${TAINTWATCH_CORPUS:-/var/cache/taintwatch-test}
 KVER=${TAINTWATCH_KVER:-6.1.0-56-amd64}
 # Not under /tmp: the guest mounts a fresh tmpfs there.
-work=${2:-$CORPUS/qemu-work}
+work=${2:-$CORPUS/qemu-work-$$}
 kroot=$CORPUS/root
 rm -rf "$work" && mkdir -p "$work"/{build,results,initramfs/{bin,mods,proc,sys,dev,host,results}}
 
@@ -18,8 +18,13 @@ for tool in qemu-system-x86_64 busybox depmod cpio; do
 done
 [ -d "/usr/src/linux-headers-$KVER" ] || { echo "run.sh: apt-get install linux-headers-$KVER" >&2; exit 2; }
 
+# The guest sees the host's root read-only with a fresh tmpfs on /tmp: give it copies of the binary and the
+# scenario under the work directory, wherever this checkout lives.
+cp "$binary" "$work/taintwatch"
+cp "$here/scenario.sh" "$work/scenario.sh"
+
 # 1. Test modules, built against the kernel's headers; tw_badsig signed with a key the kernel does not trust.
-for m in tw_prop tw_gpl tw_badsig; do
+for m in tw_prop tw_gpl tw_badsig tw_staging; do
   cp -r "$here/modules/$m" "$work/build/"
   make -s -C "/usr/src/linux-headers-$KVER" M="$work/build/$m" modules >"$work/build/$m.log" 2>&1 || { cat "$work/build/$m.log" >&2; exit 1; }
 done
@@ -50,7 +55,7 @@ mount -t proc proc /host/proc; mount -t sysfs sys /host/sys; mount -t devtmpfs d
 mount -t tmpfs tmp /host/tmp; mount -t tmpfs run /host/run; mount -t cgroup2 cgroup2 /host/sys/fs/cgroup
 mount --bind /results /host$work/results
 ip link set lo up
-chroot /host /bin/bash $here/scenario.sh $binary $work > /results/console.log 2>&1
+chroot /host /bin/bash $work/scenario.sh $work/taintwatch $work > /results/console.log 2>&1
 echo "scenario exit \$?" >> /results/console.log
 sync
 poweroff -f

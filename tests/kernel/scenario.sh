@@ -35,6 +35,8 @@ start_tw 2 || exit 1
 sleep 3; truth 3-prop-after-restart
 rmmod tw_gpl; sleep 3; truth 4-gpl-removed
 insmod "$K/kernel/drivers/net/dummy.ko"; sleep 3; truth 5-dummy
+# Faster than the 1 s poll: load and unload at once. The module is gone before TaintWatch looks, the C bit stays.
+insmod "$K/extra/tw_staging.ko" && rmmod tw_staging; sleep 3; truth 6-fast
 
 "$B" status --json --path.rootfs "$ROOT" > "$R/status.json"; echo $? > "$R/status.rc"
 "$B" inspect --json --path.rootfs "$ROOT" tw_prop tw_badsig dummy > "$R/inspect.json"

@@ -7,7 +7,7 @@ namespace TaintWatch.Tests.RealKernel;
 /// Runs tests/kernel/run.sh once: Debian's real kernel under QEMU, real modules loaded, TaintWatch (the
 /// NativeAOT binary) watching. The tests then compare what TaintWatch said with what the kernel said.
 /// </summary>
-public sealed class QemuScenario
+public sealed class QemuScenario : IDisposable
 {
     public QemuScenario()
     {
@@ -26,6 +26,18 @@ public sealed class QemuScenario
     }
 
     public string Results { get; }
+
+    /// <summary>The work directory (results' parent) holds hard links to the whole module tree: remove it.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(Results)!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     public string Read(string relative) => File.ReadAllText(Path.Combine(Results, relative));
 

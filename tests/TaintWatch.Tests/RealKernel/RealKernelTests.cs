@@ -9,7 +9,7 @@ namespace TaintWatch.Tests.RealKernel;
 [Collection("qemu")]
 public sealed class RealKernelTests(QemuScenario qemu)
 {
-    private static readonly string[] Steps = ["0-start", "1-gpl", "2-badsig", "3-prop-after-restart", "4-gpl-removed", "5-dummy"];
+    private static readonly string[] Steps = ["0-start", "1-gpl", "2-badsig", "3-prop-after-restart", "4-gpl-removed", "5-dummy", "6-fast"];
 
     private static Dictionary<string, string> MetricLetters(string metrics) =>
         Regex.Matches(metrics, @"^taintwatch_module_tainted\{module=""([^""]+)"",flag=""(.)"",name=""[^""]+""\} 1$", RegexOptions.Multiline)
@@ -51,7 +51,7 @@ public sealed class RealKernelTests(QemuScenario qemu)
         var entries = qemu.Journal().Where(e => e.ContainsKey("TAINTWATCH_EVENT_ID")).ToList();
         Assert.Equal(entries.Count, entries.Select(e => e["TAINTWATCH_EVENT_ID"]).Distinct().Count());
         var set = entries.Where(e => e["MESSAGE_ID"] == MessageIds.TaintFlagSet).ToDictionary(e => e["TAINT_FLAG"]);
-        Assert.Equal(["E", "O", "P", "W"], set.Keys.Order().ToList());
+        Assert.Equal(["C", "E", "O", "P", "W"], set.Keys.Order().ToList());
         Assert.Equal(("tw_gpl", "4"), (set["E"]["MODULE"], set["E"]["PRIORITY"]));
         Assert.False(set["O"].ContainsKey("SEEN_LATE"));
         // P and W happened while TaintWatch was killed: reported once, late.
@@ -67,14 +67,26 @@ public sealed class RealKernelTests(QemuScenario qemu)
     }
 
     [Fact]
+    public void A_module_loaded_and_unloaded_between_two_polls_still_shows_as_a_new_taint_bit()
+    {
+        Assert.Equal(qemu.Tainted("5-dummy") | (1UL << 10), qemu.Tainted("6-fast"));
+        Assert.Contains("taintwatch_kernel_tainted{bit=\"10\",flag=\"C\",name=\"CRAP\"} 1", qemu.Read("6-fast/metrics"));
+        Assert.DoesNotContain("tw_staging", qemu.Read("6-fast/modules"));
+        var crap = Assert.Single(qemu.Journal(), e => e.GetValueOrDefault("MESSAGE_ID") == MessageIds.TaintFlagSet && e["TAINT_FLAG"] == "C");
+        Assert.Equal(("CRAP", "5"), (crap["TAINT_NAME"], crap["PRIORITY"]));
+        Assert.False(crap.ContainsKey("MODULE")); // the module was gone before the poll: the bit is what remains
+        Assert.DoesNotContain(qemu.Journal(), e => e.GetValueOrDefault("MODULE") == "tw_staging");
+    }
+
+    [Fact]
     public void Status_json_agrees_with_the_kernel()
     {
         using var doc = JsonDocument.Parse(qemu.Read("status.json"));
         var root = doc.RootElement;
         Assert.Equal("1", qemu.Read("status.rc").Trim());
-        Assert.Equal(qemu.Tainted("5-dummy"), root.GetProperty("taint_mask").GetUInt64());
+        Assert.Equal(qemu.Tainted("6-fast"), root.GetProperty("taint_mask").GetUInt64());
         var modules = root.GetProperty("modules").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
-        foreach (var (name, letters) in qemu.SysfsTaint("5-dummy"))
+        foreach (var (name, letters) in qemu.SysfsTaint("6-fast"))
         {
             Assert.Equal(letters, modules[name].GetProperty("taint").GetString());
         }
