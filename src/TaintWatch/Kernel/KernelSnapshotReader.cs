@@ -65,41 +65,9 @@ public static class KernelSnapshotReader
             sources.Add(Status("modules", procText));
         }
 
-        var sysEntries = new Dictionary<string, SysModuleEntry>(StringComparer.Ordinal);
-        var sysProblems = new List<string>();
-        if (cache is not null)
-        {
-            foreach (var entry in procEntries.Values)
-            {
-                var sys = cache.Get(paths, entry);
-                if (sys.InitState is not null || sys.Taint is not null || sys.SrcVersion is not null)
-                {
-                    sysEntries[entry.Name] = sys;
-                }
-                sysProblems.AddRange(sys.Problems);
-            }
-            cache.Retain(procEntries.Keys);
-        }
-        var listing = cache is null ? SysModuleReader.ListModules(paths) : Reading<IReadOnlyList<string>>.Ok(paths.SysModule, []);
-        if (cache is null && listing.Succeeded)
-        {
-            foreach (var name in listing.Value!)
-            {
-                // Built-in modules have directories too; only loaded ones (in /proc/modules, or with an
-                // initstate) carry taint.
-                if (!procEntries.ContainsKey(name) && !File.Exists(Path.Combine(paths.SysModule, name, "initstate")))
-                {
-                    continue;
-                }
-                var entry = SysModuleReader.Read(paths, name);
-                sysEntries[name] = entry;
-                sysProblems.AddRange(entry.Problems);
-            }
-        }
-        else if (cache is null && (!listing.IsMissing || modulesSupported))
-        {
-            sysProblems.Add(listing.Problem!);
-        }
+        var (sysEntries, sysProblems) = cache is not null
+            ? ReadSysfsOnce(paths, procEntries, cache)
+            : ReadSysfsListing(paths, procEntries, modulesSupported);
         sources.Add(new SourceStatus("sysfs", paths.SysModule, sysProblems.Count == 0,
             sysProblems.Count == 0 ? null : string.Join("; ", sysProblems.Take(5)) + (sysProblems.Count > 5 ? $" (and {sysProblems.Count - 5} more)" : "")));
 
@@ -112,6 +80,55 @@ public static class KernelSnapshotReader
         }
         return new KernelSnapshot(release.Value, bootId.Succeeded ? bootId.Value!.Trim() : null, mask.Succeeded ? mask.Value : null,
             table, reason, modulesSupported, modules, enforce, sources, notes);
+    }
+
+    /// <summary>The daemon's way: only modules /proc/modules lists, each read once per instance (<see cref="SnapshotCache"/>).</summary>
+    private static (Dictionary<string, SysModuleEntry>, List<string>) ReadSysfsOnce(KernelPaths paths, Dictionary<string, ProcModuleEntry> procEntries, SnapshotCache cache)
+    {
+        var entries = new Dictionary<string, SysModuleEntry>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var entry in procEntries.Values)
+        {
+            var sys = cache.Get(paths, entry);
+            if (sys.InitState is not null || sys.Taint is not null || sys.SrcVersion is not null)
+            {
+                entries[entry.Name] = sys;
+            }
+            problems.AddRange(sys.Problems);
+        }
+        cache.Retain(procEntries.Keys);
+        return (entries, problems);
+    }
+
+    /// <summary>
+    /// The CLI's way: every directory of /sys/module that is a loaded module (in /proc/modules or with an
+    /// initstate), so that a module sysfs knows but /proc/modules does not can be noted.
+    /// </summary>
+    private static (Dictionary<string, SysModuleEntry>, List<string>) ReadSysfsListing(KernelPaths paths, Dictionary<string, ProcModuleEntry> procEntries, bool modulesSupported)
+    {
+        var entries = new Dictionary<string, SysModuleEntry>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var listing = SysModuleReader.ListModules(paths);
+        if (!listing.Succeeded)
+        {
+            if (!listing.IsMissing || modulesSupported)
+            {
+                problems.Add(listing.Problem!);
+            }
+            return (entries, problems);
+        }
+        foreach (var name in listing.Value!)
+        {
+            // Built-in modules have directories too; only loaded ones carry taint.
+            if (!procEntries.ContainsKey(name) && !File.Exists(Path.Combine(paths.SysModule, name, "initstate")))
+            {
+                continue;
+            }
+            var entry = SysModuleReader.Read(paths, name);
+            entries[name] = entry;
+            problems.AddRange(entry.Problems);
+        }
+        return (entries, problems);
     }
 
     private static bool? ReadSigEnforce(KernelPaths paths, List<SourceStatus> sources)
