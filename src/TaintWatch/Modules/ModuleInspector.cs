@@ -72,12 +72,16 @@ public static class ModuleInspector
         }
         catch (ModuleFormatException e)
         {
+            ReleaseLargeBuffers(e.ExceededCap ? ModuleDecompressor.DefaultOutputLimit : 0);
             return ModuleInspection.Failed(path, e.Message, raw.Length, compression);
         }
+        ModuleInspection result;
         using (decompressed)
         {
-            return InspectImage(path, ByteSource.FromMemory(decompressed.Memory), raw.Length, compression);
+            result = InspectImage(path, ByteSource.FromMemory(decompressed.Memory), raw.Length, compression);
         }
+        ReleaseLargeBuffers(decompressed.Length);
+        return result;
     }
 
     /// <summary>Reads the uncompressed image; nothing returned refers to its bytes (they may be pooled).</summary>
@@ -106,6 +110,18 @@ public static class ModuleInspector
             signature = ModuleSignature.UnknownBecause($"{image.Length - ImageEnd(elf)} bytes follow the ELF image without a signature marker (truncated signature?)");
         }
         return new ModuleInspection(path, compression, fileSize, image.Length, modinfo, signature, buildId, null);
+    }
+
+    /// <summary>
+    /// After an image far larger than a module (a bomb that hit the cap, or nvidia.ko), give the memory back
+    /// to the system at once: a long-running daemon must not keep a one-off peak resident.
+    /// </summary>
+    private static void ReleaseLargeBuffers(long size)
+    {
+        if (size > PooledBytes.PoolLimit)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
     }
 
     /// <summary>The end of the ELF image proper: the furthest of the section table and every section's bytes.</summary>

@@ -90,7 +90,9 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         // still checked for replacement, but every --poll.module-files-interval rather than on every poll.
         var now = time.GetTimestamp();
         var filesDue = time.GetElapsedTime(_lastFileCheck, now) >= options.FileCheckInterval;
-        if (!filesDue && _previous is not null && ReferenceEquals(snapshot.Modules, _previous.Modules) && snapshot.TaintMask == _previous.TaintMask
+        // Pending work (events not yet in the journal, a state file not yet written) also rules the shortcut out.
+        var pending = _state.Outbox.Count > 0 || _failing.GetValueOrDefault("state") is not null;
+        if (!filesDue && !pending && _previous is not null && ReferenceEquals(snapshot.Modules, _previous.Modules) && snapshot.TaintMask == _previous.TaintMask
             && snapshot.BootId == _previous.BootId && snapshot.SigEnforce == _previous.SigEnforce && snapshot.Sources.SequenceEqual(_previous.Sources))
         {
             metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());

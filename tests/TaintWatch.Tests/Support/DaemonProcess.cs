@@ -14,6 +14,12 @@ public sealed class DaemonProcess : IDisposable
     private readonly StringBuilder _stderr = new();
 
     public DaemonProcess(TempTree tree, string journalSocket, string stateDirectory, string interval = "200ms", params string[] extra)
+        : this(null, tree, journalSocket, stateDirectory, interval, extra)
+    {
+    }
+
+    /// <param name="uid">Run as this user (via setpriv), as the service's unprivileged user would; null for the current one.</param>
+    public DaemonProcess(int? uid, TempTree tree, string journalSocket, string stateDirectory, string interval = "200ms", params string[] extra)
     {
         Port = FreePort();
         var notifyPath = Path.Combine(Path.GetTempPath(), $"tw-notify-{Guid.NewGuid():N}");
@@ -21,7 +27,15 @@ public sealed class DaemonProcess : IDisposable
         _notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         _notifyReader = new Thread(ReadNotifications) { IsBackground = true };
         _notifyReader.Start();
-        var start = new ProcessStartInfo(Repo.Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(uid is null ? Repo.Binary : "setpriv") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        if (uid is int id)
+        {
+            foreach (var a in new[] { $"--reuid={id}", $"--regid={id}", "--clear-groups", "--", Repo.Binary })
+            {
+                start.ArgumentList.Add(a);
+            }
+            File.SetUnixFileMode(notifyPath, (UnixFileMode)0x1B6); // 0666: the unprivileged daemon must reach it
+        }
         foreach (var arg in new[]
         {
             "run", "--path.procfs", tree.PathOf("proc"), "--path.sysfs", tree.PathOf("sys"), "--path.rootfs", tree.Root,

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace TaintWatch.Modules.Compression;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace TaintWatch.Modules.Compression;
 /// </summary>
 internal sealed class GrowableBuffer(int initialSize, int limit) : IDisposable
 {
-    private byte[] _data = ArrayPool<byte>.Shared.Rent(Math.Clamp(initialSize, 4096, limit));
+    private byte[] _data = PooledBytes.RentArray(Math.Clamp(initialSize, 4096, limit));
 
     public int Length { get; private set; }
 
@@ -17,9 +15,9 @@ internal sealed class GrowableBuffer(int initialSize, int limit) : IDisposable
     {
         if (Length == _data.Length && _data.Length < limit)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)_data.Length * 2, limit));
+            var bigger = PooledBytes.RentArray((int)Math.Min((long)_data.Length * 2, limit));
             _data.AsSpan(0, Length).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_data);
+            PooledBytes.ReturnArray(_data);
             _data = bigger;
         }
         return _data.AsSpan(Length, Math.Min(_data.Length, limit) - Length);
@@ -42,7 +40,7 @@ internal sealed class GrowableBuffer(int initialSize, int limit) : IDisposable
     {
         if (_data.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_data);
+            PooledBytes.ReturnArray(_data);
             _data = [];
         }
     }

@@ -16,8 +16,10 @@ internal static class GzipDecoder
         {
             throw new ModuleFormatException($"gzip data of {input.Length} bytes is truncated (a gzip file has at least 18)");
         }
-        // The trailer's ISIZE (length mod 2^32) sizes the buffer; a lie there only costs a regrow or a cap.
-        using var output = new GrowableBuffer((int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(input.Span[^4..]) + 1L, limit), limit);
+        // The trailer's ISIZE sizes the buffer, but it is untrusted (a truncated file ends in garbage): never
+        // more than deflate's maximum ratio (1032:1) allows for this input.
+        var declared = BinaryPrimitives.ReadUInt32LittleEndian(input.Span[^4..]) + 1L;
+        using var output = new GrowableBuffer((int)Math.Min(Math.Min(declared, input.Length * 1032L), limit), limit);
         try
         {
             using var stream = new GZipStream(new ReadOnlyMemoryStream(input), CompressionMode.Decompress);

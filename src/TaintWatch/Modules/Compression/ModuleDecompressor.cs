@@ -45,5 +45,5 @@ public static class ModuleDecompressor
     }
 
     internal static ModuleFormatException TooLarge(string format, int limit) =>
-        new($"{format} data decompresses to more than {limit / (1024 * 1024)} MiB: refusing it as a possible decompression bomb");
+        new($"{format} data decompresses to more than {limit / (1024 * 1024)} MiB: refusing it as a possible decompression bomb") { ExceededCap = true };
 }

@@ -19,7 +19,24 @@ public sealed class PooledBytes : IDisposable
 
     public ReadOnlySpan<byte> Span => Memory.Span;
 
-    public static PooledBytes Rent(int length) => new(ArrayPool<byte>.Shared.Rent(Math.Max(length, 1)), length);
+    /// <summary>
+    /// Buffers up to this size come from the shared pool (typical modules); larger ones (nvidia.ko, a bomb)
+    /// are allocated and left to the GC, so that one huge file does not stay resident in the pool.
+    /// </summary>
+    public const int PoolLimit = 32 * 1024 * 1024;
+
+    public static PooledBytes Rent(int length) => new(RentArray(Math.Max(length, 1)), length);
+
+    internal static byte[] RentArray(int length) =>
+        length <= PoolLimit ? ArrayPool<byte>.Shared.Rent(length) : GC.AllocateUninitializedArray<byte>(length);
+
+    internal static void ReturnArray(byte[] array)
+    {
+        if (array.Length <= PoolLimit)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
 
     /// <summary>The rented array, for filling right after <see cref="Rent"/>.</summary>
     internal byte[] Array => _array ?? throw new ObjectDisposedException(nameof(PooledBytes));
@@ -28,7 +45,7 @@ public sealed class PooledBytes : IDisposable
     {
         if (_array is not null)
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            ReturnArray(_array);
             _array = null;
         }
     }

@@ -66,7 +66,10 @@ internal static unsafe partial class ZstdDecoder
             {
                 // The frame header usually records the content size (the zstd CLI writes it): size the buffer from it.
                 var declared = FrameContentSize(source, (nuint)input.Length);
-                var hint = declared < (ulong)limit ? (int)declared + 1 : input.Length * 4L < limit ? input.Length * 4 : limit;
+                // Untrusted: a header may claim any size, so the hint is also bounded by 32x the input (modules
+                // compress about 4x); a real larger output just grows the buffer.
+                var bound = Math.Min(input.Length * 32L, limit);
+                var hint = (int)(declared < (ulong)bound ? (long)declared + 1 : Math.Min(input.Length * 4L, limit));
                 using var output = new GrowableBuffer(hint, limit);
                 var inBuffer = new Buffer { Data = source, Size = (nuint)input.Length, Position = 0 };
                 while (true)
