@@ -25,6 +25,30 @@ public static class JsonOutput
         writer.WriteEndArray();
     }
 
+    public static void WriteNumberOrNull(Utf8JsonWriter writer, string property, long? value)
+    {
+        if (value is long v)
+        {
+            writer.WriteNumber(property, v);
+        }
+        else
+        {
+            writer.WriteNull(property);
+        }
+    }
+
+    public static void WriteBooleanOrNull(Utf8JsonWriter writer, string property, bool? value)
+    {
+        if (value is bool v)
+        {
+            writer.WriteBoolean(property, v);
+        }
+        else
+        {
+            writer.WriteNull(property);
+        }
+    }
+
     /// <summary>Runs a writer callback and prints the indented document.</summary>
     public static void Print(TextWriter output, Action<Utf8JsonWriter> write)
     {

@@ -165,8 +165,8 @@ public static class ScanLogCommand
             w.WriteNumber("line", r.StartLine);
             w.WriteNumber("end_line", r.EndLine);
             w.WriteString("header", r.Header);
-            WriteNullable(w, "cpu", r.Cpu);
-            WriteNullable(w, "pid", r.Pid);
+            JsonOutput.WriteNumberOrNull(w, "cpu", r.Cpu);
+            JsonOutput.WriteNumberOrNull(w, "pid", r.Pid);
             w.WriteString("comm", r.Comm);
             w.WriteString("kernel_release", r.Release);
             if (r.Taint is { } t)
@@ -238,17 +238,5 @@ public static class ScanLogCommand
         w.WriteString("state", m.StateMark?.ToString());
         w.WriteBoolean("unverified", m.Unverified);
         w.WriteEndObject();
-    }
-
-    private static void WriteNullable(Utf8JsonWriter w, string name, int? value)
-    {
-        if (value is int v)
-        {
-            w.WriteNumber(name, v);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 }

@@ -183,14 +183,7 @@ public sealed class StatusReport
         }
         w.WriteBoolean("tainted", s.IsTainted);
         JsonOutput.WriteFlags(w, "flags", s.SetFlags);
-        if (s.SigEnforce is bool enforce)
-        {
-            w.WriteBoolean("sig_enforce", enforce);
-        }
-        else
-        {
-            w.WriteNull("sig_enforce");
-        }
+        JsonOutput.WriteBooleanOrNull(w, "sig_enforce", s.SigEnforce);
         w.WriteBoolean("modules_supported", s.ModulesSupported);
         w.WriteStartArray("modules");
         foreach (var m in OrderedModules)
@@ -220,14 +213,7 @@ public sealed class StatusReport
             Files.TryGetValue(m.Name, out var f);
             w.WriteString("file", f?.Location.Path);
             w.WriteBoolean("builtin", f?.Location.IsBuiltIn ?? false);
-            if (f?.MatchesLoaded is bool matches)
-            {
-                w.WriteBoolean("file_matches_loaded", matches);
-            }
-            else
-            {
-                w.WriteNull("file_matches_loaded");
-            }
+            JsonOutput.WriteBooleanOrNull(w, "file_matches_loaded", f?.MatchesLoaded);
             w.WriteString("file_match_evidence", f?.MatchEvidence);
             InspectionJson.WriteSignature(w, "signature", SignatureOf(m));
             if (f?.Inspection is { } file)
