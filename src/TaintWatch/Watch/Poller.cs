@@ -44,7 +44,12 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             $"TaintWatch {BuildInfo.Version} watching {options.Paths.ProcFs} every {options.PollInterval.TotalSeconds:0.###}s", []));
         while (!stoppingToken.IsCancellationRequested)
         {
-            PollOnce();
+            if (!TryPoll())
+            {
+                // No WATCHDOG=1 for a failed poll: if every poll fails, systemd restarts the service.
+                await DelayOrStop(stoppingToken);
+                continue;
+            }
             if (_firstPoll)
             {
                 _firstPoll = false;
@@ -55,14 +60,37 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             }
             // Tied to the loop's progress: a poll that hangs stops the pings and systemd restarts the service.
             notifier.Notify("WATCHDOG=1");
-            try
-            {
-                await Task.Delay(options.PollInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+            await DelayOrStop(stoppingToken);
+        }
+    }
+
+    private async Task DelayOrStop(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(options.PollInterval, time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    /// <summary>A poll that throws (a bug, not a bad file: those are handled as failing sources) is logged, not fatal.</summary>
+    private bool TryPoll()
+    {
+        try
+        {
+            PollOnce();
+            ReportOnce("poll", null);
+            return true;
+        }
+#pragma warning disable CA1031 // the daemon must outlive any single poll
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            ReportOnce("poll", $"{e.GetType().Name}: {e.Message}");
+            return false;
         }
     }
 
