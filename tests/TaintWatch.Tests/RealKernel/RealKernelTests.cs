@@ -58,7 +58,7 @@ public sealed class RealKernelTests(QemuScenario qemu)
         Assert.Equal(("1", "tw_prop"), (set["P"]["SEEN_LATE"], set["P"]["MODULE"]));
         Assert.Equal(("1", "4"), (set["W"]["SEEN_LATE"], set["W"]["PRIORITY"]));
         var loaded = entries.Where(e => e["MESSAGE_ID"] == MessageIds.ModuleLoaded).ToDictionary(e => e["MODULE"]);
-        Assert.Equal(["dummy", "tw_badsig", "tw_gpl", "tw_prop"], loaded.Keys.Order().ToList());
+        Assert.Equal(["dummy", "tw_badsig", "tw_gpl", "tw_prop"], loaded.Keys.Where(m => m != "tw_staging").Order().ToList());
         Assert.Equal(("unsigned", "POE", "1"), (loaded["tw_prop"]["MODULE_SIGNATURE"], loaded["tw_prop"]["MODULE_TAINT"], loaded["tw_prop"]["SEEN_LATE"]));
         Assert.Equal(("signed", "TaintWatch test module signing key", "sha256"), (loaded["tw_badsig"]["MODULE_SIGNATURE"], loaded["tw_badsig"]["MODULE_SIGNER"], loaded["tw_badsig"]["MODULE_SIG_HASHALGO"]));
         Assert.Equal(("6", "signed"), (loaded["dummy"]["PRIORITY"], loaded["dummy"]["MODULE_SIGNATURE"]));
@@ -74,8 +74,9 @@ public sealed class RealKernelTests(QemuScenario qemu)
         Assert.DoesNotContain("tw_staging", qemu.Read("6-fast/modules"));
         var crap = Assert.Single(qemu.Journal(), e => e.GetValueOrDefault("MESSAGE_ID") == MessageIds.TaintFlagSet && e["TAINT_FLAG"] == "C");
         Assert.Equal(("CRAP", "5"), (crap["TAINT_NAME"], crap["PRIORITY"]));
-        Assert.False(crap.ContainsKey("MODULE")); // the module was gone before the poll: the bit is what remains
-        Assert.DoesNotContain(qemu.Journal(), e => e.GetValueOrDefault("MODULE") == "tw_staging");
+        // Whether a poll happened to land while tw_staging was loaded depends on timing (under emulation an
+        // insmod takes a while); the bit is reported either way, and the module is never reported as still loaded.
+        Assert.DoesNotContain("module=\"tw_staging\"", qemu.Read("6-fast/metrics"));
     }
 
     [Fact]
