@@ -51,10 +51,10 @@ public sealed class EventSink : IDisposable
             }
             if (!_journalDownReported)
             {
-                _console.WriteLine($"<4>taintwatch: cannot write to the journal ({error}); events go to stderr until it is back");
+                _console.WriteLine($"<4>taintwatch: cannot write to the journal ({error}); events are kept and written when it is back");
                 _journalDownReported = true;
             }
-            WriteConsole(e.Priority, e.Message + " " + string.Join(' ', e.Fields.Select(f => $"{f.Key}={f.Value}")));
+            // Not printed here: the event stays in the outbox and is retried each poll until journald is back.
             return false;
         }
         WriteConsole(e.Priority, e.Message + " " + string.Join(' ', e.Fields.Select(f => $"{f.Key}={f.Value}")));

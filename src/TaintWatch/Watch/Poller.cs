@@ -144,12 +144,26 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             var events = EventDetector.Detect(_state, snapshot, files, time.GetUtcNow(), _firstPoll);
             // Outbox: persist the decision first, write the events, then persist that they are written.
             _state.Outbox.AddRange(events);
+            TrimOutbox();
             SaveState(collectors);
             FlushOutbox();
             SaveState(collectors);
         }
         metrics.Update(snapshot, files, _state, collectors);
         metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
+    }
+
+    /// <summary>Most events a journald outage may hold back; beyond it the oldest are dropped, counted and logged.</summary>
+    public const int MaxOutbox = 10_000;
+
+    private void TrimOutbox()
+    {
+        var excess = _state.Outbox.Count - MaxOutbox;
+        if (excess > 0)
+        {
+            _state.Outbox.RemoveRange(0, excess);
+            sink.Log(Priority.Warning, $"the journal has been unreachable for long: dropped the {excess} oldest undelivered events (at most {MaxOutbox} are kept)");
+        }
     }
 
     private void FlushOutbox()
