@@ -23,13 +23,15 @@ done
 cp "$binary" "$work/taintwatch"
 cp "$here/scenario.sh" "$work/scenario.sh"
 
-# 1. Test modules, built against the kernel's headers; tw_badsig signed with a key the kernel does not trust.
-for m in tw_prop tw_gpl tw_badsig tw_staging; do
+# 1. Test modules, built against the kernel's headers; tw_badsig and tw_staging signed with a key the kernel does not trust.
+for m in tw_prop tw_gpl tw_badsig tw_staging tw_latency; do
   cp -r "$here/modules/$m" "$work/build/"
   make -s -C "/usr/src/linux-headers-$KVER" M="$work/build/$m" modules >"$work/build/$m.log" 2>&1 || { cat "$work/build/$m.log" >&2; exit 1; }
 done
 sign_file=$(find "$CORPUS/kbuild" /usr/lib/linux-kbuild-* -name sign-file -type f 2>/dev/null | head -n 1)
-"$sign_file" sha256 "$CORPUS/signed/keys/rsa.pem" "$CORPUS/signed/keys/rsa.pem" "$work/build/tw_badsig/tw_badsig.ko"
+for m in tw_badsig tw_staging; do
+  "$sign_file" sha256 "$CORPUS/signed/keys/rsa.pem" "$CORPUS/signed/keys/rsa.pem" "$work/build/$m/$m.ko"
+done
 
 # 2. The guest's module tree: Debian's (hard links) plus the test modules in extra/, then depmod.
 mkdir -p "$work/modroot/lib/modules"

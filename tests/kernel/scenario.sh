@@ -14,15 +14,33 @@ truth() { # what the kernel says now, and TaintWatch's metrics, into results/<st
   for f in /sys/module/*/taint; do n=${f#/sys/module/}; echo "${n%/taint} $(cat "$f")"; done > "$d/sysfs-taint"
   curl -s 127.0.0.1:9877/metrics > "$d/metrics"
 }
-start_tw() {
+start_tw() { # start_tw N [extra flags]
+  local n=$1; shift
   "$B" run --path.rootfs "$ROOT" --state.directory /tmp/tw-state --poll.interval 1s --poll.module-files-interval 1s \
-    --web.listen-address 127.0.0.1:9877 --log.format journal > "$R/taintwatch-$1.log" 2>&1 &
+    --web.listen-address 127.0.0.1:9877 --log.format journal "$@" > "$R/taintwatch-$n.log" 2>&1 &
   TW=$!
   for _ in $(seq 1 120); do curl -sf 127.0.0.1:9877/metrics > /dev/null && return 0; sleep 0.5; done
   echo "taintwatch did not start"; return 1
 }
 
+now_us() { date +%s%6N; }
+latency_loop() { # latency_loop FILE: load and unload tw_latency 5 times, writing the time just before each insmod
+  for i in 1 2 3 4 5; do
+    now_us >> "$R/$1"; insmod "$K/extra/tw_latency.ko"; sleep 0.$((RANDOM % 9 + 1)); rmmod tw_latency; sleep 1.2
+  done
+}
+
 /lib/systemd/systemd-journald > "$R/journald.log" 2>&1 &
+# Every uevent the kernel sends, length-prefixed (fixtures for the parser), and when it arrived (the latency's start).
+python3 -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15); s.bind((0, 1))
+out = open(sys.argv[1], "wb", buffering=0); times = open(sys.argv[2], "w", buffering=1)
+while True:
+    d = s.recv(65536); t = time.time_ns() // 1000
+    out.write(struct.pack("<I", len(d)) + d); times.write("%d %s\n" % (t, d.split(b"\0")[0].decode()))
+' "$R/uevents.bin" "$R/uevents.times" &
+CAPTURE=$!
 sleep 1
 start_tw 1 || exit 1
 sleep 2; truth 0-start
@@ -35,8 +53,13 @@ start_tw 2 || exit 1
 sleep 3; truth 3-prop-after-restart
 rmmod tw_gpl; sleep 3; truth 4-gpl-removed
 insmod "$K/kernel/drivers/net/dummy.ko"; sleep 3; truth 5-dummy
-# Faster than the 1 s poll: load and unload at once. The module is gone before TaintWatch looks, the C bit stays.
-insmod "$K/extra/tw_staging.ko" && rmmod tw_staging; sleep 3; truth 6-fast
+# Faster than the 1 s poll: load and unload at once. The uevent makes TaintWatch look at once; the C bit stays.
+now_us > "$R/fast.times"; insmod "$K/extra/tw_staging.ko" && rmmod tw_staging; now_us >> "$R/fast.times"; sleep 3; truth 6-fast
+# Time from insmod to the journal entry: with uevents, then with the 1 s timed poll alone.
+latency_loop latency-uevents.times; truth 7-latency-uevents
+kill "$TW"; wait "$TW" 2>/dev/null
+start_tw 3 --poll.uevents=false || exit 1
+latency_loop latency-poll.times; truth 8-latency-poll
 
 "$B" status --json --path.rootfs "$ROOT" > "$R/status.json"; echo $? > "$R/status.rc"
 "$B" inspect --json --path.rootfs "$ROOT" tw_prop tw_badsig dummy > "$R/inspect.json"
@@ -46,7 +69,7 @@ for m in tw_prop tw_badsig dummy; do
 done
 dmesg > "$R/dmesg.txt"
 "$B" scan-log --json "$R/dmesg.txt" > "$R/scan-log.json"
-kill "$TW"; wait "$TW" 2>/dev/null
+kill "$TW" "$CAPTURE"; wait "$TW" 2>/dev/null
 journalctl -o json --all --no-pager SYSLOG_IDENTIFIER=taintwatch > "$R/journal.json"
 uname -r > "$R/uname"
 exit 0

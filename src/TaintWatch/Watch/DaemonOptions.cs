@@ -13,7 +13,9 @@ public sealed record DaemonOptions(
     string LogFormat,
     TaintTable? TableOverride,
     string JournalSocket,
-    TimeSpan? ModuleFileInterval = null)
+    TimeSpan? ModuleFileInterval = null,
+    bool Uevents = true,
+    string? BaselineFile = null)
 {
     /// <summary>How often module files on disk are re-checked when nothing else changed (default 30 s).</summary>
     public TimeSpan FileCheckInterval => ModuleFileInterval ?? TimeSpan.FromSeconds(30);

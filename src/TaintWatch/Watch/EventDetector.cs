@@ -13,7 +13,9 @@ namespace TaintWatch.Watch;
 public static class EventDetector
 {
     /// <param name="firstPollOfProcess">True on the daemon's first poll: anything new since the state was written happened while it was down.</param>
-    public static List<WatchEvent> Detect(WatchState state, KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, DateTimeOffset now, bool firstPollOfProcess)
+    /// <param name="gone">Modules whose load the kernel announced (uevent) since the last poll but that are no longer loaded.</param>
+    public static List<WatchEvent> Detect(WatchState state, KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, DateTimeOffset now, bool firstPollOfProcess,
+        IReadOnlyList<LoadedModuleFile>? gone = null)
     {
         var events = new List<WatchEvent>();
         var bootId = snapshot.BootId ?? "unknown";
@@ -28,6 +30,9 @@ public static class EventDetector
             state.Sequence = 0;
         }
         var startOfBoot = !state.Initialized;
+        // A module already reported as loaded is handled by the unload below; only the unreported ones are transient.
+        var transient = (gone ?? []).Where(f => !state.Modules.Contains(f.Module.Name) && !snapshot.Modules.Any(m => m.Name == f.Module.Name))
+            .DistinctBy(f => f.Module.Name).ToList();
         var late = firstPollOfProcess && !startOfBoot;
         var seconds = now.ToUnixTimeMilliseconds() / 1000.0;
 
@@ -36,7 +41,8 @@ public static class EventDetector
             foreach (var flag in snapshot.Table.Decode(mask).Where(f => !state.Bits.ContainsKey(f.Bit)))
             {
                 state.Bits[flag.Bit] = seconds;
-                var carriers = flag.Letter == '?' ? [] : snapshot.ModulesWithLetter(flag.SetChar).Select(m => m.Name).ToList();
+                var carriers = flag.Letter == '?' ? [] : snapshot.ModulesWithLetter(flag.SetChar).Select(m => m.Name)
+                    .Concat(transient.Where(f => f.Module.TaintLetters.Contains(flag.SetChar, StringComparison.Ordinal)).Select(f => f.Module.Name)).ToList();
                 var fields = Common(snapshot, state, startOfBoot ? "taint-present" : "taint-set", flag.Bit.ToString(CultureInfo.InvariantCulture));
                 fields.Add(new("TAINT_BIT", flag.Bit.ToString(CultureInfo.InvariantCulture)));
                 fields.Add(new("TAINT_FLAG", flag.Letter.ToString()));
@@ -75,14 +81,24 @@ public static class EventDetector
             {
                 fields.Add(new("SEEN_LATE", "1"));
             }
-            var what = signature.State switch
-            {
-                SignatureState.Signed => $"signed by {signature.Signer ?? signature.KeyHex}",
-                SignatureState.Unsigned => "UNSIGNED",
-                _ => $"signature unknown: {signature.Problem}",
-            };
+            var what = Describe(signature);
             events.Add(new WatchEvent(WatchEventKind.ModuleLoaded, concerning ? Priority.Warning : Priority.Info,
                 $"Module {module.Name} {(startOfBoot ? "loaded at start" : "loaded")}{(module.IsTainting ? $" with taint ({module.TaintLetters})" : "")}, {what}", fields));
+        }
+        foreach (var file in transient)
+        {
+            var module = file.Module;
+            var signature = file.Signature;
+            var fields = Common(snapshot, state, "module-loaded", module.Name);
+            AddModuleFields(fields, module, file, signature);
+            fields.Add(new("MODULE_TRANSIENT", "1"));
+            var concerning = module.IsTainting || signature.State != SignatureState.Signed;
+            events.Add(new WatchEvent(WatchEventKind.ModuleLoaded, concerning ? Priority.Warning : Priority.Info,
+                $"Module {module.Name} loaded{(module.IsTainting ? $" with taint ({module.TaintLetters})" : "")} and unloaded again before the next poll (seen by its uevent), {Describe(signature)}", fields));
+            var unloaded = Common(snapshot, state, "module-unloaded", module.Name);
+            unloaded.Add(new("MODULE", module.Name));
+            unloaded.Add(new("MODULE_TRANSIENT", "1"));
+            events.Add(new WatchEvent(WatchEventKind.ModuleUnloaded, Priority.Info, $"Module {module.Name} unloaded", unloaded));
         }
         foreach (var name in state.Modules.Where(n => !loaded.ContainsKey(n)).ToList())
         {
@@ -112,6 +128,13 @@ public static class EventDetector
         state.Initialized = true;
         return events;
     }
+
+    private static string Describe(ModuleSignature signature) => signature.State switch
+    {
+        SignatureState.Signed => $"signed by {signature.Signer ?? signature.KeyHex}",
+        SignatureState.Unsigned => "UNSIGNED",
+        _ => $"signature unknown: {signature.Problem}",
+    };
 
     private static List<KeyValuePair<string, string>> Common(KernelSnapshot snapshot, WatchState state, string kind, string subject)
     {

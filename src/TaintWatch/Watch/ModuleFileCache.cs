@@ -43,6 +43,17 @@ public sealed class ModuleFileCache
         return result;
     }
 
+    /// <summary>The file of a module that is no longer loaded (seen only through its uevent).</summary>
+    public LoadedModuleFile? ResolveGone(LoadedModule module, string? release, KernelPaths paths)
+    {
+        if (release is null)
+        {
+            return null;
+        }
+        var location = Locator(paths, release).Locate(module.Name);
+        return location.Found ? LoadedModuleFile.For(module, location, Inspect(location.Path!)) : LoadedModuleFile.For(module, location);
+    }
+
     private ModuleInspection Inspect(string path)
     {
         var key = KeyOf(path);

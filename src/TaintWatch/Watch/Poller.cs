@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using TaintWatch.Journal;
 using TaintWatch.Kernel;
 using TaintWatch.Metrics;
+using TaintWatch.Uevents;
 
 namespace TaintWatch.Watch;
 
@@ -10,6 +12,7 @@ namespace TaintWatch.Watch;
 /// The poll loop: every --poll.interval take a snapshot, read only new or changed module files, turn the
 /// difference into events (persisted before they are written, so none is lost), update the metrics, and
 /// tell systemd it is alive. A failing source is logged once when it fails and once when it recovers.
+/// A module uevent from the kernel starts a poll at once; the timed poll remains for taint bits, which have no event.
 /// </summary>
 public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink sink, TaintMetrics metrics, SystemdNotifier notifier, IHostApplicationLifetime lifetime) : BackgroundService
 {
@@ -24,6 +27,13 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     private IReadOnlyList<LoadedModule>? _lastFilesFor;
 
     private bool _firstPoll = true;
+    private readonly ConcurrentQueue<ModuleSighting> _sightings = new();
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private UeventListener? _uevents;
+    private volatile string? _ueventProblem;
+
+    /// <summary>Most sightings kept between two polls; beyond it a poll is due anyway and only transient loads could be missed.</summary>
+    private const int MaxSightings = 4096;
 
     /// <summary>Completes after the first full poll (tests and READY=1 wait for it).</summary>
     public TaskCompletionSource FirstPoll { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -35,7 +45,22 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         {
             sink.Log(Priority.Warning, warning);
         }
+        if (options.Uevents)
+        {
+            _uevents = UeventListener.Start(options.Paths, time, OnUevent, problem => _ueventProblem = $"listener stopped: {problem}", out var problem);
+            _ueventProblem = problem is null ? null : $"{problem}; module loads are seen at the next timed poll";
+        }
         await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>From the listener thread: remember what the kernel announced and poll now.</summary>
+    private void OnUevent(ModuleSighting? sighting)
+    {
+        if (sighting is not null && _sightings.Count < MaxSightings)
+        {
+            _sightings.Enqueue(sighting);
+        }
+        Volatile.Read(ref _wake).TrySetResult();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -64,15 +89,18 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         }
     }
 
+    /// <summary>Waits for the poll interval, or less when a uevent arrives; a uevent during a poll makes the next start at once.</summary>
     private async Task DelayOrStop(CancellationToken stoppingToken)
     {
+        var wake = Volatile.Read(ref _wake).Task;
+        using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         try
         {
-            await Task.Delay(options.PollInterval, time, stoppingToken);
+            await Task.WhenAny(wake, Task.Delay(options.PollInterval, time, delay.Token));
         }
-        catch (OperationCanceledException)
+        finally
         {
-            // stopping
+            await delay.CancelAsync();
         }
     }
 
@@ -105,6 +133,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         notifier.Notify("STOPPING=1");
+        _uevents?.Dispose();
         await base.StopAsync(cancellationToken);
         Emit(new WatchEvent(WatchEventKind.WatcherStopped, Priority.Info, "TaintWatch stopped watching", []));
     }
@@ -113,13 +142,17 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     public void PollOnce()
     {
         var started = Stopwatch.GetTimestamp();
+        // Reset the wake-up before reading: a uevent from now on starts another poll. Sightings are taken before
+        // the snapshot, so a sighted module missing from the snapshot was really unloaded in between.
+        Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var sightings = DrainSightings();
         var snapshot = KernelSnapshotReader.Read(options.Paths, options.TableOverride, _cache);
         // A quiet host: same mask, same module list (reused object), same sources. Module files on disk are
         // still checked for replacement, but every --poll.module-files-interval rather than on every poll.
         var now = time.GetTimestamp();
         var filesDue = time.GetElapsedTime(_lastFileCheck, now) >= options.FileCheckInterval;
         // Pending work (events not yet in the journal, a state file not yet written) also rules the shortcut out.
-        var pending = _state.Outbox.Count > 0 || _failing.GetValueOrDefault("state") is not null;
+        var pending = _state.Outbox.Count > 0 || _failing.GetValueOrDefault("state") is not null || sightings.Count > 0 || _ueventProblem != _failing.GetValueOrDefault("uevents");
         if (!filesDue && !pending && _previous is not null && ReferenceEquals(snapshot.Modules, _previous.Modules) && snapshot.TaintMask == _previous.TaintMask
             && snapshot.BootId == _previous.BootId && snapshot.SigEnforce == _previous.SigEnforce && snapshot.Sources.SequenceEqual(_previous.Sources))
         {
@@ -136,12 +169,21 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         var collectors = snapshot.Sources.GroupBy(s => s.Collector).ToDictionary(g => g.Key, g => g.All(s => s.Success), StringComparer.Ordinal);
         var unreadable = files.Values.Where(f => f.Inspection?.Error is not null).Select(f => $"{f.Location.Path}: {f.Inspection!.Error}").ToList();
         collectors["signatures"] = unreadable.Count == 0;
+        if (options.Uevents)
+        {
+            collectors["uevents"] = _ueventProblem is null;
+            ReportOnce("uevents", _ueventProblem);
+        }
         ReportSourceChanges(snapshot, unreadable);
 
         // A poll that cannot read the taint mask decides nothing: it could not tell a bit from an unreadable file.
         if (snapshot.TaintMask is not null)
         {
-            var events = EventDetector.Detect(_state, snapshot, files, time.GetUtcNow(), _firstPoll);
+            var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
+                .Select(s => _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, options.Paths)
+                    ?? new Modules.LoadedModuleFile(s.AsLoadedModule(), new Modules.ModuleLocation(s.Name, null, false, "kernel release unknown"), null, null, "no file"))
+                .ToList();
+            var events = EventDetector.Detect(_state, snapshot, files, time.GetUtcNow(), _firstPoll, gone);
             // Outbox: persist the decision first, write the events, then persist that they are written.
             _state.Outbox.AddRange(events);
             TrimOutbox();
@@ -151,6 +193,20 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         }
         metrics.Update(snapshot, files, _state, collectors);
         metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
+    }
+
+    private List<ModuleSighting> DrainSightings()
+    {
+        if (_sightings.IsEmpty)
+        {
+            return [];
+        }
+        var drained = new List<ModuleSighting>();
+        while (_sightings.TryDequeue(out var sighting))
+        {
+            drained.Add(sighting);
+        }
+        return drained;
     }
 
     /// <summary>Most events a journald outage may hold back; beyond it the oldest are dropped, counted and logged.</summary>

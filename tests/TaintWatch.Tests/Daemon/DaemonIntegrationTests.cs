@@ -204,6 +204,24 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public void Started_in_a_large_working_directory_it_watches_no_files_and_ignores_ASPNETCORE_variables()
+    {
+        // systemd starts services in /: the web host once put an inotify watch on every directory below it.
+        var cwd = Path.Combine(_tree.Root, "big-cwd");
+        for (var i = 0; i < 2000; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(cwd, $"d{i / 50}", $"e{i}"));
+        }
+        File.WriteAllText(Path.Combine(cwd, "appsettings.json"), "{\"Kestrel\":{\"Endpoints\":{\"x\":{\"Url\":\"http://127.0.0.1:1\"}}}}");
+        var launch = new DaemonProcess.Launch(WorkingDirectory: cwd, Environment: new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:1" });
+        using var daemon = new DaemonProcess(launch, _tree, _journal.Socket, State);
+        daemon.WaitReady();
+        Assert.Contains("taintwatch_kernel_tainted_mask", daemon.Scrape(), StringComparison.Ordinal);
+        var inotify = Directory.GetFiles($"/proc/{daemon.Pid}/fd").Count(fd => new FileInfo(fd).LinkTarget?.Contains("inotify", StringComparison.Ordinal) == true);
+        Assert.Equal(0, inotify);
+    }
+
+    [Fact]
     public void A_port_already_in_use_is_one_clear_error()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

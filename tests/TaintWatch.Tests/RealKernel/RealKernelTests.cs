@@ -7,9 +7,9 @@ namespace TaintWatch.Tests.RealKernel;
 
 /// <summary>TaintWatch against Debian's 6.1 kernel: every claim checked against the kernel's own files.</summary>
 [Collection("qemu")]
-public sealed class RealKernelTests(QemuScenario qemu)
+public sealed class RealKernelTests(QemuScenario qemu, Xunit.Abstractions.ITestOutputHelper log)
 {
-    private static readonly string[] Steps = ["0-start", "1-gpl", "2-badsig", "3-prop-after-restart", "4-gpl-removed", "5-dummy", "6-fast"];
+    private static readonly string[] Steps = ["0-start", "1-gpl", "2-badsig", "3-prop-after-restart", "4-gpl-removed", "5-dummy", "6-fast", "7-latency-uevents", "8-latency-poll"];
 
     private static Dictionary<string, string> MetricLetters(string metrics) =>
         Regex.Matches(metrics, @"^taintwatch_module_tainted\{module=""([^""]+)"",flag=""(.)"",name=""[^""]+""\} 1$", RegexOptions.Multiline)
@@ -57,8 +57,8 @@ public sealed class RealKernelTests(QemuScenario qemu)
         // P and W happened while TaintWatch was killed: reported once, late.
         Assert.Equal(("1", "tw_prop"), (set["P"]["SEEN_LATE"], set["P"]["MODULE"]));
         Assert.Equal(("1", "4"), (set["W"]["SEEN_LATE"], set["W"]["PRIORITY"]));
-        var loaded = entries.Where(e => e["MESSAGE_ID"] == MessageIds.ModuleLoaded).ToDictionary(e => e["MODULE"]);
-        Assert.Equal(["dummy", "tw_badsig", "tw_gpl", "tw_prop"], loaded.Keys.Where(m => m != "tw_staging").Order().ToList());
+        var loaded = entries.Where(e => e["MESSAGE_ID"] == MessageIds.ModuleLoaded && e["MODULE"] != "tw_latency").ToDictionary(e => e["MODULE"]);
+        Assert.Equal(["dummy", "tw_badsig", "tw_gpl", "tw_prop"], loaded.Keys.Where(m => m is not ("tw_staging" or "tw_latency")).Order().ToList());
         Assert.Equal(("unsigned", "POE", "1"), (loaded["tw_prop"]["MODULE_SIGNATURE"], loaded["tw_prop"]["MODULE_TAINT"], loaded["tw_prop"]["SEEN_LATE"]));
         Assert.Equal(("signed", "TaintWatch test module signing key", "sha256"), (loaded["tw_badsig"]["MODULE_SIGNATURE"], loaded["tw_badsig"]["MODULE_SIGNER"], loaded["tw_badsig"]["MODULE_SIG_HASHALGO"]));
         Assert.Equal(("6", "signed"), (loaded["dummy"]["PRIORITY"], loaded["dummy"]["MODULE_SIGNATURE"]));
@@ -77,6 +77,61 @@ public sealed class RealKernelTests(QemuScenario qemu)
         // Whether a poll happened to land while tw_staging was loaded depends on timing (under emulation an
         // insmod takes a while); the bit is reported either way, and the module is never reported as still loaded.
         Assert.DoesNotContain("module=\"tw_staging\"", qemu.Read("6-fast/metrics"));
+    }
+
+    /// <summary>uevents.times: "microseconds action@devpath" per kernel uevent, as the guest's own listener received it.</summary>
+    private List<(long At, string Header)> Uevents() =>
+        qemu.Read("uevents.times").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', 2)).Select(p => (long.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture), p[1])).ToList();
+
+    private static long Realtime(Dictionary<string, string> entry) => long.Parse(entry["__REALTIME_TIMESTAMP"], System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void A_module_loaded_and_unloaded_at_once_is_in_the_journal_with_its_name_and_signer()
+    {
+        var uevents = Uevents();
+        var added = uevents.Single(u => u.Header == "add@/module/tw_staging").At;
+        var removed = uevents.Single(u => u.Header == "remove@/module/tw_staging").At;
+        log.WriteLine($"tw_staging was loaded for {(removed - added) / 1000.0:0.#} ms (from its add to its remove uevent)");
+        Assert.True(removed - added < 1_000_000, "the module must live shorter than the 1 s poll for this test to mean anything");
+        var journal = qemu.Journal();
+        var loaded = Assert.Single(journal, e => e.GetValueOrDefault("MESSAGE_ID") == MessageIds.ModuleLoaded && e["MODULE"] == "tw_staging");
+        Assert.Equal(("signed", "TaintWatch test module signing key", "sha256"), (loaded["MODULE_SIGNATURE"], loaded["MODULE_SIGNER"], loaded["MODULE_SIG_HASHALGO"]));
+        Assert.Contains("C", loaded["MODULE_TAINT"], StringComparison.Ordinal);
+        Assert.Single(journal, e => e.GetValueOrDefault("MESSAGE_ID") == MessageIds.ModuleUnloaded && e["MODULE"] == "tw_staging");
+        log.WriteLine($"journal entry {(Realtime(loaded) - added) / 1000.0:0.#} ms after the add uevent{(loaded.ContainsKey("MODULE_TRANSIENT") ? ", reported from the uevent (already unloaded when polled)" : "")}");
+    }
+
+    /// <summary>For each insmod (time before it in FILE): the first tw_latency load entry after it and before the next insmod.</summary>
+    private List<(long Insmod, long? Uevent, long? Journal)> Loads(string file)
+    {
+        var starts = qemu.Read(file).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => long.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var entries = qemu.Journal().Where(e => e.GetValueOrDefault("MESSAGE_ID") == MessageIds.ModuleLoaded && e["MODULE"] == "tw_latency").Select(Realtime).ToList();
+        var adds = Uevents().Where(u => u.Header == "add@/module/tw_latency").Select(u => u.At).ToList();
+        return starts.Select((t, i) =>
+        {
+            var end = i + 1 < starts.Count ? starts[i + 1] : long.MaxValue;
+            long? Within(List<long> times) => times.Where(x => x >= t && x < end).Select(x => (long?)x).FirstOrDefault();
+            return (t, Within(adds), Within(entries));
+        }).ToList();
+    }
+
+    [Fact]
+    public void With_uevents_every_load_reaches_the_journal_and_the_latency_is_measured()
+    {
+        var withUevents = Loads("latency-uevents.times");
+        var pollOnly = Loads("latency-poll.times");
+        string Figures(List<(long Insmod, long? Uevent, long? Journal)> loads) => string.Join("; ", loads.Select(l => l.Journal is null
+            ? "missed"
+            : $"insmod->journal {(l.Journal - l.Insmod) / 1000.0:0} ms, uevent->journal {(l.Journal - l.Uevent) / 1000.0:0} ms"));
+        var report = $"with uevents: {Figures(withUevents)}\npoll only (1 s): {Figures(pollOnly)}";
+        log.WriteLine(report);
+        File.WriteAllText(Path.Combine(qemu.Results, "latency.txt"), report + "\n");
+        Assert.Equal(5, withUevents.Count);
+        Assert.All(withUevents, l => Assert.NotNull(l.Journal));
+        Assert.All(withUevents.Concat(pollOnly), l => Assert.NotNull(l.Uevent));
+        // The timed poll alone reports a load no sooner than the kernel made it (a sanity check of the pairing).
+        Assert.All(pollOnly.Where(l => l.Journal is not null), l => Assert.True(l.Journal > l.Uevent));
     }
 
     [Fact]

@@ -14,13 +14,22 @@ public sealed class DaemonProcess : IDisposable
     private readonly StringBuilder _stderr = new();
 
     public DaemonProcess(TempTree tree, string journalSocket, string stateDirectory, string interval = "200ms", params string[] extra)
-        : this(null, tree, journalSocket, stateDirectory, interval, extra)
+        : this(new Launch(), tree, journalSocket, stateDirectory, interval, extra)
     {
     }
 
     /// <param name="uid">Run as this user (via setpriv), as the service's unprivileged user would; null for the current one.</param>
     public DaemonProcess(int? uid, TempTree tree, string journalSocket, string stateDirectory, string interval = "200ms", params string[] extra)
+        : this(new Launch(uid), tree, journalSocket, stateDirectory, interval, extra)
     {
+    }
+
+    /// <summary>How the process is started: its user, working directory and extra environment.</summary>
+    public sealed record Launch(int? Uid = null, string? WorkingDirectory = null, IReadOnlyDictionary<string, string>? Environment = null);
+
+    public DaemonProcess(Launch launch, TempTree tree, string journalSocket, string stateDirectory, string interval = "200ms", params string[] extra)
+    {
+        var uid = launch.Uid;
         Port = FreePort();
         var notifyPath = Path.Combine(Path.GetTempPath(), $"tw-notify-{Guid.NewGuid():N}");
         _notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
@@ -46,6 +55,14 @@ public sealed class DaemonProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
         start.Environment["NOTIFY_SOCKET"] = notifyPath;
+        foreach (var (name, value) in launch.Environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        if (launch.WorkingDirectory is { } cwd)
+        {
+            start.WorkingDirectory = cwd;
+        }
         _process = Process.Start(start)!;
         _process.ErrorDataReceived += (_, e) =>
         {
