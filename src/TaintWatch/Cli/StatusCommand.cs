@@ -26,7 +26,7 @@ public static class StatusCommand
             return ExitCodes.Error;
         }
         var snapshot = KernelSnapshotReader.Read(paths, table);
-        var report = StatusReport.From(snapshot, Modules.LoadedModuleFile.ForSnapshot(snapshot, paths), snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release));
+        var report = StatusReport.From(snapshot, Modules.LoadedModuleFile.ForSnapshot(snapshot, paths), snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release), SecurityPostureReader.Read(paths));
         if (json)
         {
             JsonOutput.Print(output, writer => report.WriteJson(writer));

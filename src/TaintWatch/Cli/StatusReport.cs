@@ -8,9 +8,11 @@ namespace TaintWatch.Cli;
 /// <summary>The status report built from a snapshot, rendered as text for people and JSON for machines.</summary>
 public sealed class StatusReport
 {
-    private StatusReport(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory)
+    private StatusReport(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory, SecurityPosture posture)
     {
         Snapshot = snapshot;
+        Posture = posture;
+        SigningKey = KernelSigningKey.From(files);
         ModuleDirectory = moduleDirectory;
         Files = files.ToDictionary(f => f.Module.Name, StringComparer.Ordinal);
     }
@@ -23,7 +25,12 @@ public sealed class StatusReport
     /// <summary>&lt;rootfs&gt;/lib/modules/&lt;release&gt; where module files were looked for.</summary>
     public string? ModuleDirectory { get; }
 
-    public static StatusReport From(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory) => new(snapshot, files, moduleDirectory);
+    public SecurityPosture Posture { get; }
+
+    /// <summary>The signer of the kernel's own (in-tree) modules, or null when none is loaded and readable.</summary>
+    public KernelSigningKey? SigningKey { get; }
+
+    public static StatusReport From(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory, SecurityPosture posture) => new(snapshot, files, moduleDirectory, posture);
 
     /// <summary>Modules that carry taint letters first, then unsigned or unknown ones, then the rest, each group by name.</summary>
     public IEnumerable<LoadedModule> OrderedModules =>
@@ -110,7 +117,10 @@ public sealed class StatusReport
         {
             output.WriteLine("Taint mask:  unknown");
         }
-        output.WriteLine($"Signature enforcement (sig_enforce): {(s.SigEnforce is bool b ? (b ? "on" : "off") : "unknown")}");
+        output.WriteLine($"Secure Boot: {Posture.SecureBoot}   Lockdown: {Posture.Lockdown}   Module signature enforcement (sig_enforce): {Posture.SigEnforce}");
+        output.WriteLine(SigningKey is { } key
+            ? $"Kernel signing key: {key.Signer} (key {(key.KeyHex.Length > 0 ? key.KeyHex : "-")}, {key.HashAlgorithm}), signs {key.Modules} loaded in-tree modules{(key.Others > 0 ? $"; {key.Others} other in-tree modules are signed by another key" : "")}"
+            : "Kernel signing key: unknown (no signed in-tree module is loaded and readable)");
         output.WriteLine();
         if (!s.ModulesSupported)
         {
@@ -184,6 +194,31 @@ public sealed class StatusReport
         w.WriteBoolean("tainted", s.IsTainted);
         JsonOutput.WriteFlags(w, "flags", s.SetFlags);
         JsonOutput.WriteBooleanOrNull(w, "sig_enforce", s.SigEnforce);
+        w.WriteStartObject("security");
+        w.WriteString("secure_boot", Posture.SecureBoot);
+        w.WriteString("lockdown", Posture.Lockdown);
+        w.WriteString("sig_enforce", Posture.SigEnforce);
+        if (SigningKey is { } key)
+        {
+            w.WriteStartObject("kernel_signing_key");
+            w.WriteString("signer", key.Signer);
+            w.WriteString("sig_key", key.KeyHex);
+            w.WriteString("sig_hashalgo", key.HashAlgorithm);
+            w.WriteNumber("modules", key.Modules);
+            w.WriteNumber("other_intree_signed_modules", key.Others);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("kernel_signing_key");
+        }
+        w.WriteStartArray("problems");
+        foreach (var problem in Posture.Problems)
+        {
+            w.WriteStringValue(problem);
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
         w.WriteBoolean("modules_supported", s.ModulesSupported);
         w.WriteStartArray("modules");
         foreach (var m in OrderedModules)

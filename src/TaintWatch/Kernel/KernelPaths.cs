@@ -15,6 +15,20 @@ public sealed record KernelPaths(string ProcFs = "/proc", string SysFs = "/sys",
     public string SysModule => Path.Combine(SysFs, "module");
     public string SigEnforce => Path.Combine(SysFs, "module/module/parameters/sig_enforce");
 
+    /// <summary>Present on UEFI machines only.</summary>
+    public string Efi => Path.Combine(SysFs, "firmware/efi");
+
+    /// <summary>The SecureBoot variable of the EFI global-variable GUID through efivarfs: 4 bytes of attributes, then the value.</summary>
+    public string SecureBootVariable => Path.Combine(SysFs, "firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c");
+
+    /// <summary>The same variable through the older sysfs interface (CONFIG_EFI_VARS): the value alone.</summary>
+    public string LegacySecureBootVariable => Path.Combine(SysFs, "firmware/efi/vars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c/data");
+
+    public string SecurityFs => Path.Combine(SysFs, "kernel/security");
+
+    /// <summary>"none [integrity] confidentiality": the selected mode in brackets (kernel 5.4+, RHEL 8+).</summary>
+    public string Lockdown => Path.Combine(SysFs, "kernel/security/lockdown");
+
     /// <summary>&lt;rootfs&gt;/lib/modules/&lt;release&gt;, where module files are found.</summary>
     public string ModuleDirectory(string release) => Path.Combine(RootFs, "lib/modules", release);
 }

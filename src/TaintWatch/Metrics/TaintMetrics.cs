@@ -22,6 +22,10 @@ public sealed class TaintMetrics
     private readonly Gauge _fileMatches;
     private readonly Gauge _modules;
     private readonly Gauge _sigEnforce;
+    private readonly Gauge _secureBoot;
+    private readonly Gauge _lockdown;
+    private readonly Gauge _sigEnforceState;
+    private readonly Gauge _signingKey;
     private readonly Counter _taintEvents;
     private readonly Counter _moduleEvents;
     private readonly Gauge _collectorSuccess;
@@ -42,6 +46,10 @@ public sealed class TaintMetrics
         _fileMatches = f.CreateGauge("taintwatch_module_file_matches_loaded", "1 when the module file on disk is the image that was loaded (build-id, else srcversion); absent when it cannot be told.", "module");
         _modules = f.CreateGauge("taintwatch_modules", "Loaded modules by signature state.", "state");
         _sigEnforce = f.CreateGauge("taintwatch_module_sig_enforce", "Value of /sys/module/module/parameters/sig_enforce (absent when not readable).");
+        _secureBoot = f.CreateGauge("taintwatch_secure_boot_info", "Secure Boot as the EFI SecureBoot variable says: state enabled, disabled, unsupported (not UEFI) or unknown (unreadable).", "state");
+        _lockdown = f.CreateGauge("taintwatch_kernel_lockdown_info", "Kernel lockdown mode from /sys/kernel/security/lockdown: none, integrity, confidentiality, unsupported or unknown (unreadable).", "mode");
+        _sigEnforceState = f.CreateGauge("taintwatch_module_sig_enforce_info", "Module signature enforcement: state on, off, unsupported or unknown (unreadable).", "state");
+        _signingKey = f.CreateGauge("taintwatch_kernel_signing_key_info", "The key that signs most loaded in-tree modules (the kernel's own); state unknown when no signed in-tree module is loaded and readable.", "state", "signer", "sig_key", "sig_hashalgo");
         _taintEvents = f.CreateCounter("taintwatch_taint_events_total", "Taint bits seen going from 0 to 1 by this daemon.", "bit", "flag", "name");
         _moduleEvents = f.CreateCounter("taintwatch_module_events_total", "Module events seen by this daemon.", "event");
         _collectorSuccess = f.CreateGauge("taintwatch_collector_success", "1 when the last poll could read this source.", "collector");
@@ -140,6 +148,18 @@ public sealed class TaintMetrics
             _sigEnforce.Set(enforce ? 1 : 0);
         }
         Sync(_collectorSuccess, collectors.ToDictionary(c => new[] { c.Key }, c => c.Value ? 1.0 : 0.0, LabelComparer.Instance));
+    }
+
+    /// <summary>One series per posture item, whose label says the state: "unknown" is never folded into 0.</summary>
+    public void UpdatePosture(SecurityPosture posture, KernelSigningKey? key)
+    {
+        Sync(_secureBoot, new Dictionary<string[], double>(LabelComparer.Instance) { [[posture.SecureBoot]] = 1 });
+        Sync(_lockdown, new Dictionary<string[], double>(LabelComparer.Instance) { [[posture.Lockdown]] = 1 });
+        Sync(_sigEnforceState, new Dictionary<string[], double>(LabelComparer.Instance) { [[posture.SigEnforce]] = 1 });
+        Sync(_signingKey, new Dictionary<string[], double>(LabelComparer.Instance)
+        {
+            [key is null ? ["unknown", "", "", ""] : ["known", key.Signer, key.KeyHex, key.HashAlgorithm]] = 1,
+        });
     }
 
     private static string Bit(TaintFlag flag) => flag.Bit.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -31,6 +31,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UeventListener? _uevents;
     private volatile string? _ueventProblem;
+    private string _postureProblems = "";
 
     /// <summary>Most sightings kept between two polls; beyond it a poll is due anyway and only transient loads could be missed.</summary>
     private const int MaxSightings = 4096;
@@ -165,6 +166,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         if (filesDue)
         {
             _lastFileCheck = now;
+            UpdatePosture(files.Values);
         }
         var collectors = snapshot.Sources.GroupBy(s => s.Collector).ToDictionary(g => g.Key, g => g.All(s => s.Success), StringComparer.Ordinal);
         var unreadable = files.Values.Where(f => f.Inspection?.Error is not null).Select(f => $"{f.Location.Path}: {f.Inspection!.Error}").ToList();
@@ -193,6 +195,19 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         }
         metrics.Update(snapshot, files, _state, collectors);
         metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
+    }
+
+    /// <summary>Secure Boot, lockdown and sig_enforce change rarely (lockdown and sig_enforce only upwards): read with the module files.</summary>
+    private void UpdatePosture(IEnumerable<Modules.LoadedModuleFile> files)
+    {
+        var posture = SecurityPostureReader.Read(options.Paths);
+        metrics.UpdatePosture(posture, Modules.KernelSigningKey.From(files));
+        var problems = string.Join("; ", posture.Problems);
+        if (problems != _postureProblems && problems.Length > 0)
+        {
+            sink.Log(Priority.Notice, $"security posture partly unknown (reported as \"unknown\", not as off): {problems}");
+        }
+        _postureProblems = problems;
     }
 
     private List<ModuleSighting> DrainSightings()

@@ -67,6 +67,12 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("taintwatch_module_file_matches_loaded{module=\"scini\"} 1", metrics);
         Assert.Contains("taintwatch_collector_success{collector=\"taint\"} 1", metrics);
         Assert.Contains("taintwatch_module_sig_enforce 0", metrics);
+        Assert.Contains("taintwatch_secure_boot_info{state=\"disabled\"} 1", metrics);
+        Assert.Contains("taintwatch_kernel_lockdown_info{mode=\"unsupported\"} 1", metrics);
+        Assert.Contains("taintwatch_module_sig_enforce_info{state=\"off\"} 1", metrics);
+        Assert.Contains("taintwatch_kernel_signing_key_info{state=\"known\",signer=\"Red Hat Enterprise Linux kernel signing key\",sig_key=\"67:C6:8A:84:D4:0D:B0:66:D0:54:B5:2F:D0:9F:EA:A2:1D:EE:DD:10\",sig_hashalgo=\"sha256\"} 1", metrics);
+        // This machine's kernel accepts the uevent socket (no privilege needed): instant module detection is on.
+        Assert.Contains("taintwatch_collector_success{collector=\"uevents\"} 1", metrics);
         Assert.DoesNotContain("process_", metrics);
         Assert.Equal("", Promtool(metrics));
 
