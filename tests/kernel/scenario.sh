@@ -16,7 +16,7 @@ truth() { # what the kernel says now, and TaintWatch's metrics, into results/<st
 }
 start_tw() { # start_tw N [extra flags]
   local n=$1; shift
-  "$B" run --path.rootfs "$ROOT" --state.directory /tmp/tw-state --poll.interval 1s --poll.module-files-interval 1s \
+  "$B" run --path.rootfs "$ROOT" --state.directory /tmp/tw-state --poll.interval 1s \
     --web.listen-address 127.0.0.1:9877 --log.format journal "$@" > "$R/taintwatch-$n.log" 2>&1 &
   TW=$!
   for _ in $(seq 1 120); do curl -sf 127.0.0.1:9877/metrics > /dev/null && return 0; sleep 0.5; done

@@ -22,6 +22,7 @@ public sealed class TaintMetrics
     private readonly Gauge _fileMatches;
     private readonly Gauge _modules;
     private readonly Gauge _sigEnforce;
+    private readonly Gauge _unexpected;
     private readonly Gauge _secureBoot;
     private readonly Gauge _lockdown;
     private readonly Gauge _sigEnforceState;
@@ -41,8 +42,9 @@ public sealed class TaintMetrics
         _firstSeen = f.CreateGauge("taintwatch_kernel_taint_first_seen_timestamp_seconds", "When TaintWatch first saw this bit set during this boot.", "bit", "flag", "name");
         _kernelInfo = f.CreateGauge("taintwatch_kernel_info", "The running kernel and the taint table used to decode it.", "release", "taint_table");
         _moduleTainted = f.CreateGauge("taintwatch_module_tainted", "One series per taint letter carried by a loaded module.", "module", "flag", "name");
-        _signatureInfo = f.CreateGauge("taintwatch_module_signature_info", "Signature of each loaded module's file: state signed, unsigned or unknown (file not found or unreadable).", "module", "state", "sig_id", "signer", "sig_key", "sig_hashalgo");
-        _moduleInfo = f.CreateGauge("taintwatch_module_info", "Each loaded module's version, srcversion, licence, in-tree mark and file.", "module", "version", "srcversion", "license", "intree", "file");
+        _signatureInfo = f.CreateGauge("taintwatch_module_signature_info", "Signature of each loaded module's file: state signed, unsigned or unknown (file not found or unreadable).", "module", "state", "sig_id", "signer", "sig_key", "sig_hashalgo", "expected");
+        _moduleInfo = f.CreateGauge("taintwatch_module_info", "Each loaded module's version, srcversion, licence, in-tree mark and file.", "module", "version", "srcversion", "license", "intree", "file", "expected");
+        _unexpected = f.CreateGauge("taintwatch_modules_unexpected", "Loaded modules that no rule of the expected-modules file covers (absent when no such file is in use).");
         _fileMatches = f.CreateGauge("taintwatch_module_file_matches_loaded", "1 when the module file on disk is the image that was loaded (build-id, else srcversion); absent when it cannot be told.", "module");
         _modules = f.CreateGauge("taintwatch_modules", "Loaded modules by signature state.", "state");
         _sigEnforce = f.CreateGauge("taintwatch_module_sig_enforce", "Value of /sys/module/module/parameters/sig_enforce (absent when not readable).");
@@ -91,7 +93,7 @@ public sealed class TaintMetrics
         }
     }
 
-    public void Update(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, WatchState state, IReadOnlyDictionary<string, bool> collectors)
+    public void Update(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, WatchState state, IReadOnlyDictionary<string, bool> collectors, Baseline.ExpectedModules? baseline = null)
     {
         var table = snapshot.Table;
         var mask = snapshot.TaintMask ?? 0;
@@ -118,6 +120,7 @@ public sealed class TaintMetrics
         var infos = new Dictionary<string[], double>(LabelComparer.Instance);
         var matches = new Dictionary<string[], double>(LabelComparer.Instance);
         var states = new Dictionary<string[], double>(LabelComparer.Instance) { [["signed"]] = 0, [["unsigned"]] = 0, [["unknown"]] = 0 };
+        var unexpected = 0;
         foreach (var module in snapshot.Modules)
         {
             foreach (var letter in module.TaintLetters.Distinct())
@@ -127,12 +130,16 @@ public sealed class TaintMetrics
             }
             files.TryGetValue(module.Name, out var file);
             var sig = file?.Signature ?? Modules.Signatures.ModuleSignature.UnknownBecause("not inspected");
-            signatures[[module.Name, sig.StateName, sig.Id ?? "", sig.Signer ?? "", sig.KeyHex, sig.HashAlgorithm ?? ""]] = 1;
+            // "" without an expected-modules file: alert rules tell "no list" from "not on the list".
+            var isExpected = baseline?.IsExpected(module.Name, sig);
+            var expected = isExpected switch { true => "true", false => "false", null => "" };
+            unexpected += isExpected == false ? 1 : 0;
+            signatures[[module.Name, sig.StateName, sig.Id ?? "", sig.Signer ?? "", sig.KeyHex, sig.HashAlgorithm ?? "", expected]] = 1;
             states[[sig.StateName]] += 1;
             var inspection = file?.Inspection;
             infos[[module.Name, module.Sys?.Version ?? inspection?.Get("version") ?? "", module.Sys?.SrcVersion ?? inspection?.Get("srcversion") ?? "",
                 inspection?.Get("license") ?? "", inspection is null ? "" : inspection.Get("intree") == "Y" ? "Y" : "N",
-                file?.Location.Path ?? (file?.Location.IsBuiltIn == true ? "(builtin)" : "")]] = 1;
+                file?.Location.Path ?? (file?.Location.IsBuiltIn == true ? "(builtin)" : ""), expected]] = 1;
             if (file?.MatchesLoaded is bool match)
             {
                 matches[[module.Name]] = match ? 1 : 0;
@@ -143,6 +150,14 @@ public sealed class TaintMetrics
         Sync(_moduleInfo, infos);
         Sync(_fileMatches, matches);
         Sync(_modules, states);
+        if (baseline is null)
+        {
+            _unexpected.Unpublish();
+        }
+        else
+        {
+            _unexpected.Set(unexpected);
+        }
         if (snapshot.SigEnforce is bool enforce)
         {
             _sigEnforce.Set(enforce ? 1 : 0);

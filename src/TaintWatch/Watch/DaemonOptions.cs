@@ -15,7 +15,8 @@ public sealed record DaemonOptions(
     string JournalSocket,
     TimeSpan? ModuleFileInterval = null,
     bool Uevents = true,
-    string? BaselineFile = null)
+    string? BaselineFile = null,
+    bool BaselineOptional = false)
 {
     /// <summary>How often module files on disk are re-checked when nothing else changed (default 30 s).</summary>
     public TimeSpan FileCheckInterval => ModuleFileInterval ?? TimeSpan.FromSeconds(30);

@@ -15,7 +15,7 @@ public static class EventDetector
     /// <param name="firstPollOfProcess">True on the daemon's first poll: anything new since the state was written happened while it was down.</param>
     /// <param name="gone">Modules whose load the kernel announced (uevent) since the last poll but that are no longer loaded.</param>
     public static List<WatchEvent> Detect(WatchState state, KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, DateTimeOffset now, bool firstPollOfProcess,
-        IReadOnlyList<LoadedModuleFile>? gone = null)
+        IReadOnlyList<LoadedModuleFile>? gone = null, Baseline.ExpectedModules? baseline = null)
     {
         var events = new List<WatchEvent>();
         var bootId = snapshot.BootId ?? "unknown";
@@ -66,13 +66,15 @@ public static class EventDetector
             state.Modules.Add(module.Name);
             files.TryGetValue(module.Name, out var file);
             var signature = file?.Signature ?? ModuleSignature.UnknownBecause("not inspected");
-            var concerning = module.IsTainting || signature.State != SignatureState.Signed;
+            var expected = baseline?.IsExpected(module.Name, signature);
+            var concerning = expected == false || expected is null && (module.IsTainting || signature.State != SignatureState.Signed);
             if (startOfBoot && !concerning)
             {
                 continue; // modules already loaded at boot are only reported when they need attention
             }
             var fields = Common(snapshot, state, "module-loaded", module.Name);
             AddModuleFields(fields, module, file, signature);
+            AddExpected(fields, expected);
             if (startOfBoot)
             {
                 fields.Add(new("PRESENT_AT_START", "1"));
@@ -83,7 +85,7 @@ public static class EventDetector
             }
             var what = Describe(signature);
             events.Add(new WatchEvent(WatchEventKind.ModuleLoaded, concerning ? Priority.Warning : Priority.Info,
-                $"Module {module.Name} {(startOfBoot ? "loaded at start" : "loaded")}{(module.IsTainting ? $" with taint ({module.TaintLetters})" : "")}, {what}", fields));
+                $"Module {module.Name} {(startOfBoot ? "loaded at start" : "loaded")}{(module.IsTainting ? $" with taint ({module.TaintLetters})" : "")}, {what}{(expected == false ? ", NOT in the expected-modules list" : "")}", fields));
         }
         foreach (var file in transient)
         {
@@ -92,7 +94,9 @@ public static class EventDetector
             var fields = Common(snapshot, state, "module-loaded", module.Name);
             AddModuleFields(fields, module, file, signature);
             fields.Add(new("MODULE_TRANSIENT", "1"));
-            var concerning = module.IsTainting || signature.State != SignatureState.Signed;
+            var expected = baseline?.IsExpected(module.Name, signature);
+            AddExpected(fields, expected);
+            var concerning = expected == false || expected is null && (module.IsTainting || signature.State != SignatureState.Signed);
             events.Add(new WatchEvent(WatchEventKind.ModuleLoaded, concerning ? Priority.Warning : Priority.Info,
                 $"Module {module.Name} loaded{(module.IsTainting ? $" with taint ({module.TaintLetters})" : "")} and unloaded again before the next poll (seen by its uevent), {Describe(signature)}", fields));
             var unloaded = Common(snapshot, state, "module-unloaded", module.Name);
@@ -127,6 +131,14 @@ public static class EventDetector
         }
         state.Initialized = true;
         return events;
+    }
+
+    private static void AddExpected(List<KeyValuePair<string, string>> fields, bool? expected)
+    {
+        if (expected is bool e)
+        {
+            fields.Add(new("MODULE_EXPECTED", e ? "1" : "0"));
+        }
     }
 
     private static string Describe(ModuleSignature signature) => signature.State switch

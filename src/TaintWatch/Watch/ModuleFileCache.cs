@@ -16,6 +16,33 @@ public sealed class ModuleFileCache
     private string? _locatorRelease;
     private DateTime _locatorStamp;
 
+    /// <summary>
+    /// After a load or unload, between two full checks: only new modules' files are read; the others keep their
+    /// result from before (same name, build-id, srcversion and taint letters), so a uevent's poll touches one file.
+    /// </summary>
+    public IReadOnlyDictionary<string, LoadedModuleFile> ResolveNew(KernelSnapshot snapshot, KernelPaths paths, IReadOnlyDictionary<string, LoadedModuleFile> previous)
+    {
+        if (snapshot.Release is null)
+        {
+            return new Dictionary<string, LoadedModuleFile>(StringComparer.Ordinal);
+        }
+        var result = new Dictionary<string, LoadedModuleFile>(StringComparer.Ordinal);
+        foreach (var module in snapshot.Modules)
+        {
+            if (previous.TryGetValue(module.Name, out var known) && SameImage(known.Module, module))
+            {
+                result[module.Name] = known.Module == module ? known : known with { Module = module };
+                continue;
+            }
+            var location = Locator(paths, snapshot.Release).Locate(module.Name);
+            result[module.Name] = location.Found ? LoadedModuleFile.For(module, location, Inspect(location.Path!)) : LoadedModuleFile.For(module, location);
+        }
+        return result;
+    }
+
+    private static bool SameImage(LoadedModule a, LoadedModule b) =>
+        a.Sys?.BuildId == b.Sys?.BuildId && a.Sys?.SrcVersion == b.Sys?.SrcVersion && a.TaintLetters == b.TaintLetters;
+
     public IReadOnlyDictionary<string, LoadedModuleFile> Resolve(KernelSnapshot snapshot, KernelPaths paths)
     {
         var result = new Dictionary<string, LoadedModuleFile>(StringComparer.Ordinal);

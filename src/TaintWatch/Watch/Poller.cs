@@ -32,6 +32,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     private UeventListener? _uevents;
     private volatile string? _ueventProblem;
     private string _postureProblems = "";
+    private readonly BaselineWatcher _baseline = new(options.BaselineFile, options.BaselineOptional);
 
     /// <summary>Most sightings kept between two polls; beyond it a poll is due anyway and only transient loads could be missed.</summary>
     private const int MaxSightings = 4096;
@@ -153,7 +154,8 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         var now = time.GetTimestamp();
         var filesDue = time.GetElapsedTime(_lastFileCheck, now) >= options.FileCheckInterval;
         // Pending work (events not yet in the journal, a state file not yet written) also rules the shortcut out.
-        var pending = _state.Outbox.Count > 0 || _failing.GetValueOrDefault("state") is not null || sightings.Count > 0 || _ueventProblem != _failing.GetValueOrDefault("uevents");
+        var baselineChanged = _baseline.Refresh();
+        var pending = baselineChanged || _state.Outbox.Count > 0 || _failing.GetValueOrDefault("state") is not null || sightings.Count > 0 || _ueventProblem != _failing.GetValueOrDefault("uevents");
         if (!filesDue && !pending && _previous is not null && ReferenceEquals(snapshot.Modules, _previous.Modules) && snapshot.TaintMask == _previous.TaintMask
             && snapshot.BootId == _previous.BootId && snapshot.SigEnforce == _previous.SigEnforce && snapshot.Sources.SequenceEqual(_previous.Sources))
         {
@@ -161,7 +163,9 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             return;
         }
         _previous = snapshot;
-        var files = _lastFiles = filesDue || !ReferenceEquals(snapshot.Modules, _lastFilesFor) ? _files.Resolve(snapshot, options.Paths) : _lastFiles;
+        var files = _lastFiles = filesDue ? _files.Resolve(snapshot, options.Paths)
+            : !ReferenceEquals(snapshot.Modules, _lastFilesFor) ? _files.ResolveNew(snapshot, options.Paths, _lastFiles)
+            : _lastFiles;
         _lastFilesFor = snapshot.Modules;
         if (filesDue)
         {
@@ -171,6 +175,11 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         var collectors = snapshot.Sources.GroupBy(s => s.Collector).ToDictionary(g => g.Key, g => g.All(s => s.Success), StringComparer.Ordinal);
         var unreadable = files.Values.Where(f => f.Inspection?.Error is not null).Select(f => $"{f.Location.Path}: {f.Inspection!.Error}").ToList();
         collectors["signatures"] = unreadable.Count == 0;
+        if (_baseline.Configured && (_baseline.Current is not null || _baseline.Problem is not null))
+        {
+            collectors["baseline"] = _baseline.Problem is null;
+        }
+        ReportOnce("baseline", _baseline.Problem);
         if (options.Uevents)
         {
             collectors["uevents"] = _ueventProblem is null;
@@ -185,7 +194,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
                 .Select(s => _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, options.Paths)
                     ?? new Modules.LoadedModuleFile(s.AsLoadedModule(), new Modules.ModuleLocation(s.Name, null, false, "kernel release unknown"), null, null, "no file"))
                 .ToList();
-            var events = EventDetector.Detect(_state, snapshot, files, time.GetUtcNow(), _firstPoll, gone);
+            var events = EventDetector.Detect(_state, snapshot, files, time.GetUtcNow(), _firstPoll, gone, _baseline.Current);
             // Outbox: persist the decision first, write the events, then persist that they are written.
             _state.Outbox.AddRange(events);
             TrimOutbox();
@@ -193,7 +202,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             FlushOutbox();
             SaveState(collectors);
         }
-        metrics.Update(snapshot, files, _state, collectors);
+        metrics.Update(snapshot, files, _state, collectors, _baseline.Current);
         metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
     }
 

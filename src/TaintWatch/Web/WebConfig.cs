@@ -14,17 +14,7 @@ public sealed record WebConfig(string? CertFile, string? KeyFile, string? MinVer
 
     public static WebConfig Load(string path)
     {
-        YamlStream yaml = [];
-        try
-        {
-            using var reader = new StreamReader(path);
-            yaml.Load(reader);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new InvalidDataException($"{path}: not valid YAML: {e.Message}", e);
-        }
-        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+        if (Config.SafeYaml.LoadRoot(path) is not YamlMappingNode root)
         {
             return new WebConfig(null, null, null, new Dictionary<string, string>());
         }

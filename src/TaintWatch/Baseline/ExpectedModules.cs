@@ -1,0 +1,50 @@
+using TaintWatch.Modules.Signatures;
+
+namespace TaintWatch.Baseline;
+
+/// <summary>A trusted signer: every module signed by it is expected. Signer is a glob; the key, when given, must match too.</summary>
+public sealed record SignerRule(string Signer, string? SigKey);
+
+/// <summary>An allowed module (name glob, - and _ equal). With a signer or key it is expected only when signed so.</summary>
+public sealed record ModuleRule(string Name, string? Signer, string? SigKey);
+
+/// <summary>
+/// The operator's list of what may be loaded (--modules.expected-file). A loaded module is expected when a
+/// module rule or a signer rule covers it; everything else is unexpected, and that is what alerts page on.
+/// </summary>
+public sealed class ExpectedModules(IReadOnlyList<SignerRule> signers, IReadOnlyList<ModuleRule> modules)
+{
+    public IReadOnlyList<SignerRule> Signers { get; } = signers;
+
+    public IReadOnlyList<ModuleRule> Modules { get; } = modules;
+
+    public bool IsExpected(string module, ModuleSignature signature)
+    {
+        var name = Normalize(module);
+        foreach (var rule in Modules)
+        {
+            if (Glob.Matches(Normalize(rule.Name), name) && (rule.Signer is null && rule.SigKey is null || SignedBy(signature, rule.Signer, rule.SigKey)))
+            {
+                return true;
+            }
+        }
+        foreach (var rule in Signers)
+        {
+            if (SignedBy(signature, rule.Signer, rule.SigKey))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool SignedBy(ModuleSignature signature, string? signer, string? key) =>
+        signature.State == SignatureState.Signed
+        && (signer is null || signature.Signer is { } s && Glob.Matches(signer, s))
+        && (key is null || NormalizeKey(signature.KeyHex) == NormalizeKey(key));
+
+    private static string Normalize(string name) => name.Replace('-', '_');
+
+    /// <summary>Keys compare as hex digits alone: "67:c6:8a" equals "67C68A".</summary>
+    public static string NormalizeKey(string key) => key.Replace(":", "", StringComparison.Ordinal).ToUpperInvariant();
+}
