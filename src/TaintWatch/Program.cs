@@ -45,13 +45,15 @@ public static class Program
             "  taintwatch decode POE --table rhel7.3  what the letters of a module in an oops mean on RHEL 7.9\n" +
             "  taintwatch inspect e1000               modinfo's fields and the module's signature (signer, key, hash)\n" +
             "  taintwatch inspect --all               every module file of the running kernel, signed or not\n" +
-            "  journalctl -k | taintwatch scan-log    every WARN/BUG/Oops/panic in a log, its taint and modules");
+            "  journalctl -k | taintwatch scan-log    every WARN/BUG/Oops/panic in a log, its taint and modules\n" +
+            "  taintwatch baseline -o /etc/taintwatch/expected-modules.yaml   the modules of a known-good host, as the daemon's expected list");
         global.AddTo(root);
         root.Subcommands.Add(RunCommand.Create(global));
         root.Subcommands.Add(StatusCommand.Create(global));
         root.Subcommands.Add(DecodeCommand.Create(global));
         root.Subcommands.Add(InspectCommand.Create(global));
         root.Subcommands.Add(ScanLogCommand.Create(global));
+        root.Subcommands.Add(BaselineCommand.Create(global));
         return root;
     }
 }

@@ -61,7 +61,7 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("taintwatch_kernel_tainted_mask 536883201", metrics);
         Assert.Contains("taintwatch_kernel_info{release=\"3.10.0-1160.21.1.el7.x86_64\",taint_table=\"rhel7.3\"} 1", metrics);
         Assert.Contains("taintwatch_module_tainted{module=\"scini\",flag=\"E\",name=\"UNSIGNED_MODULE\"} 1", metrics);
-        Assert.Contains("taintwatch_module_signature_info{module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\"} 1", metrics);
+        Assert.Contains("taintwatch_module_signature_info{module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"\"} 1", metrics);
         Assert.Contains("taintwatch_module_signature_info{module=\"overlay\",state=\"signed\",sig_id=\"X509\",signer=\"Red Hat Enterprise Linux kernel signing key\"", metrics);
         Assert.Contains("taintwatch_module_file_matches_loaded{module=\"xfs\"} 0", metrics);
         Assert.Contains("taintwatch_module_file_matches_loaded{module=\"scini\"} 1", metrics);
@@ -207,6 +207,48 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
         _journal.Start();
         Wait.Until(() => Events(TaintWatch.Watch.MessageIds.ModuleLoaded).Any(e => e["MODULE"] == "during_outage"), 15_000, () => "event lost while journald was down; stderr: " + daemon.Stderr);
         Assert.Single(Events(TaintWatch.Watch.MessageIds.ModuleLoaded), e => e["MODULE"] == "during_outage");
+    }
+
+    [Fact]
+    public void An_expected_modules_file_labels_modules_counts_the_unexpected_and_is_reloaded_when_edited()
+    {
+        var expected = _tree.PathOf("expected-modules.yaml");
+        Assert.Equal(0, Support.Cli.Run("baseline", "-o", expected, "--path.procfs", _tree.PathOf("proc"), "--path.sysfs", _tree.PathOf("sys"), "--path.rootfs", _tree.Root).ExitCode);
+        using var daemon = new DaemonProcess(_tree, _journal.Socket, State, "200ms", "--modules.expected-file", expected);
+        daemon.WaitReady();
+        var metrics = daemon.ScrapeUntil(m => m.Contains("taintwatch_modules_unexpected 0", StringComparison.Ordinal));
+        Assert.Contains("taintwatch_module_signature_info{module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"true\"} 1", metrics);
+        Assert.Contains("taintwatch_collector_success{collector=\"baseline\"} 1", metrics);
+
+        AddModule("intruder", "OE");
+        metrics = daemon.ScrapeUntil(m => m.Contains("taintwatch_modules_unexpected 1", StringComparison.Ordinal));
+        Assert.Contains("module=\"intruder\",state=\"unknown\"", metrics);
+        Assert.Matches("taintwatch_module_signature_info\\{module=\"intruder\",[^}]*expected=\"false\"\\} 1", metrics);
+        Assert.Equal("", Promtool(metrics));
+        Wait.Until(() => Events(TaintWatch.Watch.MessageIds.ModuleLoaded).Any(e => e["MODULE"] == "intruder"), 10_000, () => "no load event");
+        var loaded = Events(TaintWatch.Watch.MessageIds.ModuleLoaded).Single(e => e["MODULE"] == "intruder");
+        Assert.Equal(("0", "4"), (loaded["MODULE_EXPECTED"], loaded["PRIORITY"]));
+        Assert.Contains("NOT in the expected-modules list", loaded["MESSAGE"], StringComparison.Ordinal);
+
+        // The operator allows it: the edit takes effect without a restart.
+        File.AppendAllText(expected, "  - name: intruder\n");
+        daemon.ScrapeUntil(m => m.Contains("taintwatch_modules_unexpected 0", StringComparison.Ordinal));
+        // A broken edit: reported, and the list loaded before stays in force.
+        File.WriteAllText(expected, "modules: [\n");
+        metrics = daemon.ScrapeUntil(m => m.Contains("taintwatch_collector_success{collector=\"baseline\"} 0", StringComparison.Ordinal));
+        Assert.Contains("taintwatch_modules_unexpected 0", metrics);
+        Wait.Until(() => _journal.Entries().Any(e => e["MESSAGE"].Contains("collector baseline failing", StringComparison.Ordinal) && e["MESSAGE"].Contains("keeping the list", StringComparison.Ordinal)), 5_000, () => "no log line for the broken file");
+    }
+
+    [Fact]
+    public void Without_an_expected_modules_file_the_label_is_empty_and_the_count_absent()
+    {
+        using var daemon = new DaemonProcess(_tree, _journal.Socket, State);
+        daemon.WaitReady();
+        var metrics = daemon.Scrape();
+        Assert.Contains("module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"\"} 1", metrics);
+        Assert.DoesNotMatch("(?m)^taintwatch_modules_unexpected ", metrics);
+        Assert.DoesNotContain("collector=\"baseline\"", metrics);
     }
 
     [Fact]

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+using TaintWatch.Kernel;
+using TaintWatch.Modules;
+using TaintWatch.Modules.Signatures;
+
+namespace TaintWatch.Baseline;
+
+/// <summary>
+/// Renders a host's loaded modules as an expected-modules file that ExpectedModulesFile reads back: every module
+/// loaded now is expected by it. Values are double-quoted with escapes, whatever a signer's name holds.
+/// </summary>
+public static class BaselineWriter
+{
+    public static string Write(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string host, DateTimeOffset now)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"# TaintWatch expected modules, written by `taintwatch baseline` on {Comment(host)} at {now:yyyy-MM-ddTHH:mm:ssZ}\n");
+        text.Append(CultureInfo.InvariantCulture, $"# Kernel {Comment(snapshot.Release ?? "unknown")}, {snapshot.Modules.Count} modules loaded. Review before use: this host is taken as known-good.\n");
+        text.Append("# signers: every module signed by one of these is expected. modules: names (globs allowed: nvidia*),\n");
+        text.Append("# optionally only when signed by signer (glob) / sig_key. Anything else loaded is unexpected.\n");
+        var key = KernelSigningKey.From(files);
+        var signers = new ExpectedModules(key is null ? [] : [new SignerRule(EscapeGlob(key.Signer), key.KeyHex.Length > 0 ? key.KeyHex : null)], []);
+        text.Append("signers:");
+        if (key is null)
+        {
+            text.Append(" []  # no signed in-tree module is loaded: the kernel's key could not be told\n");
+        }
+        else
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n  # the kernel's own key: it signs {key.Modules} of the loaded in-tree modules\n  - signer: {Quote(EscapeGlob(key.Signer))}\n");
+            if (key.KeyHex.Length > 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"    sig_key: {Quote(key.KeyHex)}\n");
+            }
+        }
+        var extra = files.Where(f => !signers.IsExpected(f.Module.Name, f.Signature)).OrderBy(f => f.Module.Name, StringComparer.Ordinal).ToList();
+        text.Append(extra.Count == 0 ? "modules: []\n" : "modules:\n");
+        foreach (var file in extra)
+        {
+            var signature = file.Signature;
+            var why = signature.State switch
+            {
+                SignatureState.Signed => "signed by another key",
+                SignatureState.Unsigned => "UNSIGNED",
+                _ => $"signature unknown: {Shorten(signature.Problem ?? "")}",
+            };
+            var taint = file.Module.IsTainting ? $", taint {file.Module.TaintLetters}" : "";
+            text.Append(CultureInfo.InvariantCulture, $"  - name: {Quote(file.Module.Name)}  # {Comment(why)}{taint}\n");
+            if (signature.State == SignatureState.Signed)
+            {
+                if (signature.Signer is not null)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"    signer: {Quote(EscapeGlob(signature.Signer))}\n");
+                }
+                if (signature.KeyHex.Length > 0)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"    sig_key: {Quote(signature.KeyHex)}\n");
+                }
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A signer is matched as a glob: its own *, ? and [ must match themselves.</summary>
+    private static string EscapeGlob(string text) => text.Replace("[", "[[]", StringComparison.Ordinal).Replace("*", "[*]", StringComparison.Ordinal).Replace("?", "[?]", StringComparison.Ordinal);
+
+    /// <summary>A YAML double-quoted scalar: backslash, quote and control characters escaped.</summary>
+    private static string Quote(string value)
+    {
+        var quoted = new StringBuilder("\"");
+        foreach (var c in value)
+        {
+            quoted.Append(c switch
+            {
+                '\\' => "\\\\",
+                '"' => "\\\"",
+                < ' ' or '\u007f' => $"\\x{(int)c:x2}",
+                _ => c.ToString(),
+            });
+        }
+        return quoted.Append('"').ToString();
+    }
+
+    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
+
+    private static string Comment(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+}
