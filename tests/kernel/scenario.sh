@@ -53,8 +53,16 @@ start_tw 2 || exit 1
 sleep 3; truth 3-prop-after-restart
 rmmod tw_gpl; sleep 3; truth 4-gpl-removed
 insmod "$K/kernel/drivers/net/dummy.ko"; sleep 3; truth 5-dummy
-# Faster than the 1 s poll: load and unload at once. The uevent makes TaintWatch look at once; the C bit stays.
-now_us > "$R/fast.times"; insmod "$K/extra/tw_staging.ko" && rmmod tw_staging; now_us >> "$R/fast.times"; sleep 3; truth 6-fast
+# Faster than any poll: load and unload at once. The uevent tells TaintWatch its name; the C bit stays.
+# finit_module and delete_module straight from one process: the module lives for well under a millisecond.
+python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+if libc.syscall(313, fd, b"", 0) != 0: sys.exit("finit_module: " + os.strerror(ctypes.get_errno()))
+if libc.syscall(176, b"tw_staging", os.O_NONBLOCK) != 0: sys.exit("delete_module: " + os.strerror(ctypes.get_errno()))
+' "$K/extra/tw_staging.ko" || exit 1
+sleep 3; truth 6-fast
 # Time from insmod to the journal entry: with uevents, then with the 1 s timed poll alone.
 latency_loop latency-uevents.times; truth 7-latency-uevents
 kill "$TW"; wait "$TW" 2>/dev/null

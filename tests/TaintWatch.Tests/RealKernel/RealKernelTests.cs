@@ -67,15 +67,14 @@ public sealed class RealKernelTests(QemuScenario qemu, Xunit.Abstractions.ITestO
     }
 
     [Fact]
-    public void A_module_loaded_and_unloaded_between_two_polls_still_shows_as_a_new_taint_bit()
+    public void A_module_loaded_and_unloaded_between_two_polls_shows_as_a_new_taint_bit_and_is_not_left_loaded()
     {
         Assert.Equal(qemu.Tainted("5-dummy") | (1UL << 10), qemu.Tainted("6-fast"));
         Assert.Contains("taintwatch_kernel_tainted{bit=\"10\",flag=\"C\",name=\"CRAP\"} 1", qemu.Read("6-fast/metrics"));
         Assert.DoesNotContain("tw_staging", qemu.Read("6-fast/modules"));
         var crap = Assert.Single(qemu.Journal(), e => e.GetValueOrDefault("MESSAGE_ID") == MessageIds.TaintFlagSet && e["TAINT_FLAG"] == "C");
         Assert.Equal(("CRAP", "5"), (crap["TAINT_NAME"], crap["PRIORITY"]));
-        // Whether a poll happened to land while tw_staging was loaded depends on timing (under emulation an
-        // insmod takes a while); the bit is reported either way, and the module is never reported as still loaded.
+        // The module is gone before any poll can read it: it is reported from its uevent, never left as loaded.
         Assert.DoesNotContain("module=\"tw_staging\"", qemu.Read("6-fast/metrics"));
     }
 
@@ -93,7 +92,7 @@ public sealed class RealKernelTests(QemuScenario qemu, Xunit.Abstractions.ITestO
         var added = uevents.Single(u => u.Header == "add@/module/tw_staging").At;
         var removed = uevents.Single(u => u.Header == "remove@/module/tw_staging").At;
         log.WriteLine($"tw_staging was loaded for {(removed - added) / 1000.0:0.#} ms (from its add to its remove uevent)");
-        Assert.True(removed - added < 1_000_000, "the module must live shorter than the 1 s poll for this test to mean anything");
+        Assert.True(removed - added < 200_000, "the scenario unloads it within 200 ms (finit_module then delete_module)");
         var journal = qemu.Journal();
         var loaded = Assert.Single(journal, e => e.GetValueOrDefault("MESSAGE_ID") == MessageIds.ModuleLoaded && e["MODULE"] == "tw_staging");
         Assert.Equal(("signed", "TaintWatch test module signing key", "sha256"), (loaded["MODULE_SIGNATURE"], loaded["MODULE_SIGNER"], loaded["MODULE_SIG_HASHALGO"]));
