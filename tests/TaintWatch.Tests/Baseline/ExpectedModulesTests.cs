@@ -152,5 +152,14 @@ public sealed class ExpectedModulesTests : IDisposable
         Assert.Empty(Directory.GetFiles(_tree.Root, "out.yaml.tmp-*"));
     }
 
+    [Fact]
+    public void The_shipped_example_file_loads_and_expects_the_distribution_key()
+    {
+        var rules = ExpectedModulesFile.Load(Path.Combine(Repo.Root, "packaging/systemd/expected-modules.example.yaml"));
+        Assert.Equal(RedHat, Assert.Single(rules.Signers).Signer);
+        Assert.Empty(rules.Modules);
+        Assert.True(rules.IsExpected("xfs", Signed(RedHat, RedHatKey)));
+    }
+
     public void Dispose() => _tree.Dispose();
 }

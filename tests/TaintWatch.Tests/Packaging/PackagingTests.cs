@@ -20,7 +20,7 @@ public class PackagingTests(ITestOutputHelper log)
         // Every alert has a firing test, and the quiet cases (out-of-tree only, untainted) are tested for each.
         var alerts = Regex.Matches(File.ReadAllText(Path.Combine(Prometheus, "taintwatch-alerts.yml")), @"- alert: (\w+)").Select(m => m.Groups[1].Value).ToList();
         var tests = File.ReadAllText(Path.Combine(Prometheus, "taintwatch-alerts.test.yml"));
-        Assert.Equal(8, alerts.Count);
+        Assert.Equal(9, alerts.Count);
         foreach (var alert in alerts)
         {
             Assert.Matches($@"alertname: {alert}\n\s+exp_alerts:\n\s+- exp_labels", tests);
@@ -101,6 +101,9 @@ public class PackagingTests(ITestOutputHelper log)
             ["/usr/share/taintwatch/taintwatch-alerts.yml"] = "-rw-r--r--",
             ["/usr/share/taintwatch/taintwatch-recording.yml"] = "-rw-r--r--",
             ["/usr/share/taintwatch/taintwatch-alerts.test.yml"] = "-rw-r--r--",
+            ["/usr/share/taintwatch/grafana/taintwatch-fleet.json"] = "-rw-r--r--",
+            ["/usr/share/taintwatch/expected-modules.example.yaml"] = "-rw-r--r--",
+            ["/etc/taintwatch"] = "drwxr-xr-x",
             ["/usr/share/licenses/taintwatch-0.1.0/LICENSE"] = "-rw-r--r--",
         };
         foreach (var (path, mode) in expected)
