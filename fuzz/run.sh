@@ -37,7 +37,7 @@ kept=$repo/tests/fuzz-corpus/$target
 [ -n "$(ls -A "$seeds")" ] || { echo "fuzz/run.sh: no seeds for $target" >&2; exit 2; }
 
 findings=$work/findings/$target
-rm -rf "$findings"
+rm -rf "$findings" && mkdir -p "$work/findings"
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1
 export DOTNET_TieredPGO=0 DOTNET_gcServer=0
 timeout $((seconds + 120)) afl-fuzz -V "$seconds" -i "$seeds" -o "$findings" -t 5000 -m none \
@@ -51,7 +51,7 @@ echo "$target: $(get execs_done) executions in $(get run_time) s ($(get execs_pe
 # Keep what the campaign learnt: the corpus minimised by coverage (small files only), and every crash or hang.
 mkdir -p "$kept"
 mini=$work/min/$target
-rm -rf "$mini"
+rm -rf "$mini" && mkdir -p "$work/min"
 afl-cmin -i "$findings/default/queue" -o "$mini" -t 5000 -m none -- dotnet "$work/bin/TaintWatch.Fuzz.dll" "$target" >/dev/null 2>&1 || cp -r "$findings/default/queue" "$mini"
 find "$mini" -type f -size -16k | head -n 200 | while read -r f; do cp "$f" "$kept/$(sha1sum "$f" | cut -c1-16)"; done
 for kind in crashes hangs; do

@@ -110,13 +110,15 @@ public sealed record Pkcs7SignerInfo(
         return last;
     }
 
+    /// <summary>
+    /// The content bytes of an attribute value, whatever its type, as OpenSSL keeps them in an ASN1_STRING.
+    /// (The typed readers throw ArgumentException for a universal tag that is not a string: afl++ found a
+    /// signer whose CN was an INTEGER.)
+    /// </summary>
     private static byte[] StringContents(ReadOnlyMemory<byte> encoded)
     {
-        var reader = new AsnReader(encoded, AsnEncodingRules.BER);
-        var tag = reader.PeekTag();
-        return reader.TryReadPrimitiveCharacterStringBytes(tag, out var bytes) ? bytes.ToArray()
-            : reader.TryReadPrimitiveOctetString(out var octets, tag) ? octets.ToArray()
-            : [];
+        AsnDecoder.ReadEncodedValue(encoded.Span, AsnEncodingRules.BER, out var offset, out var length, out _);
+        return encoded.Slice(offset, length).ToArray();
     }
 
     /// <summary>The serial as OpenSSL's BN_bn2bin gives it: big-endian magnitude, no leading zeros.</summary>
