@@ -84,6 +84,9 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
                 await WhenStarted(stoppingToken);
                 notifier.Notify("READY=1");
                 FirstPoll.TrySetResult();
+                // Start-up (host, web server, every module file read once) leaves garbage and a grown heap that a
+                // quiet daemon would keep for its whole life: collect once and give the memory back to the OS.
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
             // Tied to the loop's progress: a poll that hangs stops the pings and systemd restarts the service.
             notifier.Notify("WATCHDOG=1");
