@@ -2,11 +2,12 @@
 # Load and soak: the NativeAOT daemon on a 200-module fixture host while a module is loaded and another
 # unloaded every second, scraped by SCRAPERS concurrent connections (wrk) for MINUTES. RSS, CPU and open
 # descriptors are sampled each minute; the summary gives their trend and every failed scrape.
-# Usage: bench/soak.sh [MINUTES=60] [SCRAPERS=50]
-#   issue 8's load test: bench/soak.sh 10 50      its hour-long soak: bench/soak.sh 60 50
+# Usage: bench/soak.sh [MINUTES=60] [SCRAPERS=50] [INTERVAL]
+#   Without INTERVAL the scrapers go flat out (wrk); with it, each scrapes once per INTERVAL seconds (curl).
+#   issue 8's load test: bench/soak.sh 10 50      its hour-long soak: bench/soak.sh 60 50 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-minutes=${1:-60}; scrapers=${2:-50}
+minutes=${1:-60}; scrapers=${2:-50}; interval=${3:-}
 command -v wrk >/dev/null || { echo "bench/soak.sh: apt-get install wrk" >&2; exit 2; }
 work=$(mktemp -d)
 pids=()
@@ -38,8 +39,22 @@ loads0=$(loads)   # the 200 modules found at start
 ) &
 pids+=($!)
 
-wrk -c"$scrapers" -t2 -d"${minutes}m" --timeout 5s --latency http://127.0.0.1:19111/metrics > "$work/wrk.txt" 2>&1 &
-wrkpid=$!; pids+=("$wrkpid")
+if [ -z "$interval" ]; then
+  wrk -c"$scrapers" -t2 -d"${minutes}m" --timeout 5s --latency http://127.0.0.1:19111/metrics > "$work/wrk.txt" 2>&1 &
+  wrkpid=$!; pids+=("$wrkpid")
+else
+  end=$(( $(date +%s) + minutes * 60 ))
+  for c in $(seq 1 "$scrapers"); do
+    ( ok=0; bad=0
+      while [ "$(date +%s)" -lt "$end" ]; do
+        if curl -sf -m 5 -o /dev/null http://127.0.0.1:19111/metrics; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+        sleep "$interval"
+      done
+      echo "$ok $bad" > "$work/scraper-$c" ) &
+    pids+=($!)
+  done
+  wrkpid=
+fi
 
 hz=$(getconf CLK_TCK)
 sample() { echo "$(awk '/VmRSS/ {print $2}' "/proc/$tw/status") $(awk '{print $14 + $15}' "/proc/$tw/stat") $(ls "/proc/$tw/fd" | wc -l) $(awk '/Threads/ {print $2}' "/proc/$tw/status")"; }
@@ -52,12 +67,17 @@ for m in $(seq 1 "$minutes"); do
   printf '%6d %10d %10.1f %6d %8d\n' "$m" "$rss" "$(echo "($cpu - $cpu0) * 100 / $hz / 60" | bc -l)" "$fds" "$threads" | tee -a "$work/samples.txt"
   cpu0=$cpu
 done
-wait "$wrkpid" || true
-
-requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
-errors=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$work/wrk.txt"); errors=${errors:-0}
-non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); non2xx=${non2xx:-0}
-rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt"); p99=$(awk '/^ +99%/ {print $2}' "$work/wrk.txt")
+if [ -n "$wrkpid" ]; then
+  wait "$wrkpid" || true
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+  errors=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$work/wrk.txt"); errors=${errors:-0}
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); non2xx=${non2xx:-0}
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt"); p99=$(awk '/^ +99%/ {print $2}' "$work/wrk.txt")
+else
+  while [ "$(ls "$work"/scraper-* 2>/dev/null | wc -l)" -lt "$scrapers" ]; do sleep 1; done
+  read -r requests errors < <(cat "$work"/scraper-* | awk '{ok += $1; bad += $2} END {print ok + bad, bad}')
+  non2xx=0; rps=$(echo "$requests / ($minutes * 60)" | bc -l | xargs printf %.1f); p99="n/a (curl)"
+fi
 events=$(( $(loads) - loads0 ))
 # Trend: least-squares slope of RSS and descriptors over the second half (after warm-up), per minute.
 slope() { awk -v col="$1" -v from="$(( minutes / 2 ))" 'NR > 1 && $1 >= from {n++; x += $1; y += $col; xy += $1 * $col; xx += $1 * $1}
