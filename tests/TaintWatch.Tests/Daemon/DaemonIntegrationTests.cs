@@ -241,14 +241,15 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
-    public void Without_an_expected_modules_file_the_label_is_empty_and_the_count_absent()
+    public void Without_an_expected_modules_file_the_label_is_empty_and_the_count_absent_and_uevents_can_be_turned_off()
     {
-        using var daemon = new DaemonProcess(_tree, _journal.Socket, State);
+        using var daemon = new DaemonProcess(_tree, _journal.Socket, State, "200ms", "--poll.uevents=false");
         daemon.WaitReady();
         var metrics = daemon.Scrape();
         Assert.Contains("module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"\"} 1", metrics);
         Assert.DoesNotMatch("(?m)^taintwatch_modules_unexpected ", metrics);
         Assert.DoesNotContain("collector=\"baseline\"", metrics);
+        Assert.DoesNotContain("collector=\"uevents\"", metrics); // only the timed poll: nothing to report
     }
 
     [Fact]
