@@ -139,6 +139,33 @@ public sealed class FaultInjectionTests : IDisposable
     }
 
     [Fact]
+    public void A_read_only_state_directory_fails_the_state_collector_and_recovers_when_writable_again()
+    {
+        var state = _tree.PathOf("state-ro");
+        Directory.CreateDirectory(state);
+        Assert.Equal(0, Tool.Run("mount", null, "-t", "tmpfs", "-o", "size=1m", "tmpfs", state).ExitCode);
+        try
+        {
+            using var daemon = new DaemonProcess(_tree, _journal.Socket, state);
+            daemon.WaitReady();
+            Assert.Equal(0, Tool.Run("mount", null, "-o", "remount,ro", state).ExitCode);
+            File.AppendAllText(_tree.PathOf("proc/modules"), "while_ro 16384 0 - Live 0x0000000000000000 (OE)\n");
+            var metrics = daemon.ScrapeUntil(m => m.Contains(Collector("state", 0), StringComparison.Ordinal));
+            Assert.Contains("module=\"while_ro\"", metrics);
+            Wait.Until(() => _journal.Entries().Any(e => e.GetValueOrDefault("MODULE") == "while_ro"), 10_000, () => "event lost with a read-only state directory");
+            Wait.Until(() => _journal.Entries().Count(e => e["MESSAGE"].StartsWith("collector state failing", StringComparison.Ordinal)) == 1, 5_000, () => "no single log line for the state directory");
+            Assert.Equal(0, Tool.Run("mount", null, "-o", "remount,rw", state).ExitCode);
+            daemon.ScrapeUntil(m => m.Contains(Collector("state", 1), StringComparison.Ordinal));
+            Wait.Until(() => File.ReadAllText(Path.Combine(state, "state.json")).Contains("while_ro", StringComparison.Ordinal), 10_000, () => "state not written after recovery");
+            Assert.Single(_journal.Entries(), e => e.GetValueOrDefault("MODULE") == "while_ro" && e.ContainsKey("MODULE_SIGNATURE"));
+        }
+        finally
+        {
+            Tool.Run("umount", null, state);
+        }
+    }
+
+    [Fact]
     public void Files_the_service_user_cannot_read_are_reported_and_the_rest_is_still_watched()
     {
         foreach (var entry in Directory.EnumerateFileSystemEntries(_tree.Root, "*", SearchOption.AllDirectories).Append(_tree.Root))
