@@ -49,6 +49,11 @@ public static class SafeYaml
         {
             throw new InvalidDataException($"{path}: not valid YAML: {e.Message}", e);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (afl++ found "[ \"Rkey\"\n\n# ed\nmod\x7figner:]").
+            throw new InvalidDataException($"{path}: not valid YAML ({e.Message})", e);
+        }
     }
 
     private static void Check(string text, string path)

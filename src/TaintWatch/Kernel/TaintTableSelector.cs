@@ -24,7 +24,8 @@ public static partial class TaintTableSelector
         // Oracle's UEK kernels carry ".el8uek" but are upstream kernels, not Red Hat's.
         if (rhel.Success && !rhel.Groups["uek"].Success)
         {
-            var el = int.Parse(rhel.Groups["el"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            // Digits the regex accepts can still exceed int (afl++ found "el99999999999"): such a release is no RHEL.
+            var el = int.TryParse(rhel.Groups["el"].Value, System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 0;
             var build = rhel.Groups["build"].Success && int.TryParse(rhel.Groups["build"].Value, out var b) ? b : (int?)null;
             int? minor = rhel.Groups["minor"].Success && int.TryParse(rhel.Groups["minor"].Value, out var m) ? m : null;
             var table = el switch
@@ -50,8 +51,9 @@ public static partial class TaintTableSelector
         {
             return (TaintTables.Upstream20, $"release {release} is not a recognised kernel version: using the upstream table");
         }
-        var major = int.Parse(version.Groups["maj"].Value, System.Globalization.CultureInfo.InvariantCulture);
-        var minorVersion = int.Parse(version.Groups["min"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // A version beyond int is read as the newest there is (it cannot be older than any known one).
+        var major = int.TryParse(version.Groups["maj"].Value, System.Globalization.CultureInfo.InvariantCulture, out var j) ? j : int.MaxValue;
+        var minorVersion = int.TryParse(version.Groups["min"].Value, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue;
         var width = UpstreamPrintedFlags(major, minorVersion);
         var upstream = TaintTables.UpstreamWithWidth(width);
         return (upstream, $"release {release} is an upstream-style kernel: {upstream.Title}");
@@ -63,7 +65,7 @@ public static partial class TaintTableSelector
     /// <summary>How many flags an upstream kernel of this version prints (kernel-facts §1.1, §3.3).</summary>
     public static int UpstreamPrintedFlags(int major, int minor)
     {
-        var v = (major * 1000) + minor;
+        var v = ((long)Math.Min(major, 1_000_000) * 1000) + Math.Min(minor, 999);
         return v switch
         {
             >= 6015 => 20, // J (FWCTL)

@@ -211,7 +211,7 @@ public sealed partial class KernelLogScanner
         }
         if (warning.Success)
         {
-            _current.Cpu = int.Parse(warning.Groups["cpu"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            _current.Cpu = Number(warning.Groups["cpu"].Value);
             _current.Pid = int.TryParse(warning.Groups["pid"].Value, out var pid) ? pid : null;
             _current.Comm = warning.Groups["comm"].Success ? warning.Groups["comm"].Value : null;
         }
@@ -255,11 +255,15 @@ public sealed partial class KernelLogScanner
         _current.Release ??= release;
         if (cpu.Success)
         {
-            _current.Cpu ??= cpu.Groups["cpu"].Success ? int.Parse(cpu.Groups["cpu"].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
-            _current.Pid ??= int.Parse(cpu.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            _current.Cpu ??= cpu.Groups["cpu"].Success ? Number(cpu.Groups["cpu"].Value) : null;
+            _current.Pid ??= Number(cpu.Groups["pid"].Value);
             _current.Comm ??= cpu.Groups["comm"].Success ? cpu.Groups["comm"].Value : null;
         }
     }
+
+    /// <summary>A CPU or PID number; null when the digits do not fit (afl++ found "CPU: 99999999999 PID: …").</summary>
+    private static int? Number(string digits) =>
+        int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
 
     /// <summary>A line with no log prefix made only of module tokens continues a wrapped module list.</summary>
     private static bool IsModuleContinuation(string text)

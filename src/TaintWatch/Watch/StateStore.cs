@@ -31,7 +31,7 @@ public sealed class StateStore(string directory)
             using var doc = JsonDocument.Parse(File.ReadAllBytes(Path));
             return Parse(doc.RootElement);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException or ArgumentException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException or KeyNotFoundException or ArgumentException)
         {
             var aside = $"{Path}.corrupt-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
             try

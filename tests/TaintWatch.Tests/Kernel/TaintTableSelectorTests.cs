@@ -32,6 +32,17 @@ public class TaintTableSelectorTests
     }
 
     [Theory]
+    [InlineData("99999999999.1.0", "upstream")] // newest there is: all 20 flags
+    [InlineData("6.99999999999.0", "upstream")]
+    [InlineData("3.10.0-1160.el99999999999", "upstream-13")] // no RHEL: a 3.10 upstream kernel
+    [InlineData("4.18.0-99999999999.el8.x86_64", "rhel8.0")]
+    public void Numbers_too_large_for_an_int_choose_a_table_instead_of_throwing(string release, string expected)
+    {
+        // afl++ found these in kernel logs ("Not tainted 99999999999.1.0 #1"); /proc/sys/kernel/osrelease is read the same way.
+        Assert.Equal(expected, TaintTableSelector.Select(release).Table.Id);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData("not-a-kernel")]
