@@ -6,7 +6,11 @@ using TaintWatch.Watch;
 
 namespace TaintWatch.Tests.Daemon;
 
-/// <summary>The steady-state poll of an unchanged host allocates the same each time: nothing grows with uptime.</summary>
+/// <summary>
+/// The steady-state poll of an unchanged host allocates the same each time: nothing grows with uptime. Alone in
+/// its collection: the heap is measured process-wide, and other test classes running beside it would grow it.
+/// </summary>
+[Collection("alone")]
 public sealed class PollAllocationTests(Xunit.Abstractions.ITestOutputHelper log) : IDisposable
 {
     private readonly TempTree _tree = new("rhel79-scini");
@@ -100,4 +104,9 @@ public sealed class PollAllocationTests(Xunit.Abstractions.ITestOutputHelper log
     }
 
     public void Dispose() => _tree.Dispose();
+}
+
+[CollectionDefinition("alone", DisableParallelization = true)]
+public sealed class AloneCollection
+{
 }
