@@ -16,33 +16,7 @@ public sealed class ModuleFileCache
     private string? _locatorRelease;
     private DateTime _locatorStamp;
 
-    /// <summary>
-    /// After a load or unload, between two full checks: only new modules' files are read; the others keep their
-    /// result from before (same name, build-id, srcversion and taint letters), so a uevent's poll touches one file.
-    /// </summary>
-    public IReadOnlyDictionary<string, LoadedModuleFile> ResolveNew(KernelSnapshot snapshot, KernelPaths paths, IReadOnlyDictionary<string, LoadedModuleFile> previous)
-    {
-        if (snapshot.Release is null)
-        {
-            return new Dictionary<string, LoadedModuleFile>(StringComparer.Ordinal);
-        }
-        var result = new Dictionary<string, LoadedModuleFile>(StringComparer.Ordinal);
-        foreach (var module in snapshot.Modules)
-        {
-            if (previous.TryGetValue(module.Name, out var known) && SameImage(known.Module, module))
-            {
-                result[module.Name] = known.Module == module ? known : known with { Module = module };
-                continue;
-            }
-            var location = Locator(paths, snapshot.Release).Locate(module.Name);
-            result[module.Name] = location.Found ? LoadedModuleFile.For(module, location, Inspect(location.Path!)) : LoadedModuleFile.For(module, location);
-        }
-        return result;
-    }
-
-    private static bool SameImage(LoadedModule a, LoadedModule b) =>
-        a.Sys?.BuildId == b.Sys?.BuildId && a.Sys?.SrcVersion == b.Sys?.SrcVersion && a.TaintLetters == b.TaintLetters;
-
+    /// <summary>Every loaded module's file, read again where it changed; forgets files no module uses any more.</summary>
     public IReadOnlyDictionary<string, LoadedModuleFile> Resolve(KernelSnapshot snapshot, KernelPaths paths)
     {
         var result = new Dictionary<string, LoadedModuleFile>(StringComparer.Ordinal);
@@ -50,19 +24,11 @@ public sealed class ModuleFileCache
         {
             return result;
         }
-        var locator = Locator(paths, snapshot.Release);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var module in snapshot.Modules)
         {
-            var location = locator.Locate(module.Name);
-            if (!location.Found)
-            {
-                result[module.Name] = LoadedModuleFile.For(module, location);
-                continue;
-            }
-            seen.Add(location.Path!);
-            result[module.Name] = LoadedModuleFile.For(module, location, Inspect(location.Path!));
+            result[module.Name] = ResolveOne(module, snapshot.Release, paths);
         }
+        var seen = result.Values.Where(f => f.Location.Found).Select(f => f.Location.Path!).ToHashSet(StringComparer.Ordinal);
         foreach (var stale in _byPath.Keys.Where(p => !seen.Contains(p)).ToList())
         {
             _byPath.Remove(stale);
@@ -70,16 +36,41 @@ public sealed class ModuleFileCache
         return result;
     }
 
+    /// <summary>
+    /// After a load or unload, between two full checks: only new modules' files are read; the others keep their
+    /// result from before (same name, build-id, srcversion and taint letters), so a uevent's poll touches one file.
+    /// </summary>
+    public IReadOnlyDictionary<string, LoadedModuleFile> ResolveNew(KernelSnapshot snapshot, KernelPaths paths, IReadOnlyDictionary<string, LoadedModuleFile> previous)
+    {
+        var result = new Dictionary<string, LoadedModuleFile>(StringComparer.Ordinal);
+        if (snapshot.Release is null)
+        {
+            return result;
+        }
+        foreach (var module in snapshot.Modules)
+        {
+            result[module.Name] = previous.TryGetValue(module.Name, out var known) && SameImage(known.Module, module)
+                ? (known.Module == module ? known : known with { Module = module })
+                : ResolveOne(module, snapshot.Release, paths);
+        }
+        return result;
+    }
+
     /// <summary>The file of a module that is no longer loaded (seen only through its uevent).</summary>
-    public LoadedModuleFile? ResolveGone(LoadedModule module, string? release, KernelPaths paths)
+    public LoadedModuleFile ResolveGone(LoadedModule module, string? release, KernelPaths paths) => ResolveOne(module, release, paths);
+
+    private LoadedModuleFile ResolveOne(LoadedModule module, string? release, KernelPaths paths)
     {
         if (release is null)
         {
-            return null;
+            return LoadedModuleFile.For(module, new ModuleLocation(module.Name, null, false, "kernel release unknown"));
         }
         var location = Locator(paths, release).Locate(module.Name);
         return location.Found ? LoadedModuleFile.For(module, location, Inspect(location.Path!)) : LoadedModuleFile.For(module, location);
     }
+
+    private static bool SameImage(LoadedModule a, LoadedModule b) =>
+        a.Sys?.BuildId == b.Sys?.BuildId && a.Sys?.SrcVersion == b.Sys?.SrcVersion && a.TaintLetters == b.TaintLetters;
 
     private ModuleInspection Inspect(string path)
     {

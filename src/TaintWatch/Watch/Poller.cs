@@ -194,8 +194,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         if (snapshot.TaintMask is not null)
         {
             var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
-                .Select(s => _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, options.Paths)
-                    ?? new Modules.LoadedModuleFile(s.AsLoadedModule(), new Modules.ModuleLocation(s.Name, null, false, "kernel release unknown"), null, null, "no file"))
+                .Select(s => _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, options.Paths))
                 .ToList();
             var events = EventDetector.Detect(_state, snapshot, files, time.GetUtcNow(), _firstPoll, gone, _baseline.Current);
             // Outbox: persist the decision first, write the events, then persist that they are written.

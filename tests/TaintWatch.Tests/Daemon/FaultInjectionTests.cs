@@ -106,10 +106,7 @@ public sealed class FaultInjectionTests : IDisposable
     [Fact]
     public void A_full_state_directory_fails_the_state_collector_but_events_still_reach_the_journal()
     {
-        var state = _tree.PathOf("state-full");
-        Directory.CreateDirectory(state);
-        Assert.Equal(0, Tool.Run("mount", null, "-t", "tmpfs", "-o", "size=256k", "tmpfs", state).ExitCode);
-        try
+        OnTmpfs("state-full", "256k", state =>
         {
             using var daemon = new DaemonProcess(_tree, _journal.Socket, state);
             daemon.WaitReady();
@@ -131,20 +128,13 @@ public sealed class FaultInjectionTests : IDisposable
             Wait.Until(() => _journal.Entries().Any(e => e.GetValueOrDefault("MODULE") == "after_full"), 10_000, () => "event lost with a full disk");
             File.Delete(Path.Combine(state, "filler"));
             daemon.ScrapeUntil(m => m.Contains(Collector("state", 1), StringComparison.Ordinal));
-        }
-        finally
-        {
-            Tool.Run("umount", null, state);
-        }
+        });
     }
 
     [Fact]
     public void A_read_only_state_directory_fails_the_state_collector_and_recovers_when_writable_again()
     {
-        var state = _tree.PathOf("state-ro");
-        Directory.CreateDirectory(state);
-        Assert.Equal(0, Tool.Run("mount", null, "-t", "tmpfs", "-o", "size=1m", "tmpfs", state).ExitCode);
-        try
+        OnTmpfs("state-ro", "1m", state =>
         {
             using var daemon = new DaemonProcess(_tree, _journal.Socket, state);
             daemon.WaitReady();
@@ -158,6 +148,18 @@ public sealed class FaultInjectionTests : IDisposable
             daemon.ScrapeUntil(m => m.Contains(Collector("state", 1), StringComparison.Ordinal));
             Wait.Until(() => File.ReadAllText(Path.Combine(state, "state.json")).Contains("while_ro", StringComparison.Ordinal), 10_000, () => "state not written after recovery");
             Assert.Single(_journal.Entries(), e => e.GetValueOrDefault("MODULE") == "while_ro" && e.ContainsKey("MODULE_SIGNATURE"));
+        });
+    }
+
+    /// <summary>Runs the test with a state directory on a tmpfs of its own (to fill it or remount it), unmounted after.</summary>
+    private void OnTmpfs(string name, string size, Action<string> test)
+    {
+        var state = _tree.PathOf(name);
+        Directory.CreateDirectory(state);
+        Assert.Equal(0, Tool.Run("mount", null, "-t", "tmpfs", "-o", $"size={size}", "tmpfs", state).ExitCode);
+        try
+        {
+            test(state);
         }
         finally
         {
