@@ -7,6 +7,7 @@ using TaintWatch.Modules.Compression;
 using TaintWatch.Modules.Elf;
 using TaintWatch.Modules.Signatures;
 using TaintWatch.Uevents;
+using TaintWatch.Web;
 
 namespace TaintWatch.Fuzz;
 
@@ -55,6 +56,8 @@ public static class FuzzTargets
             scanner.Scan(new StreamReader(new MemoryStream(data)));
         },
         ["uevent"] = data => Uevent.Parse(data, out _),
+        // What a metrics client sends; the server gives the parser at most MaxHeadBytes at once.
+        ["http-request"] = data => HttpRequestParser.Parse(data.AsSpan(0, Math.Min(data.Length, HttpRequestParser.MaxHeadBytes)), out _, out _, out _),
         ["expected-modules"] = data =>
         {
             var path = Path.Combine(Path.GetTempPath(), $"tw-fuzz-{Environment.ProcessId}.yaml");

@@ -48,6 +48,8 @@ for tree in ("rhel79-scini", "rhel6", "rhel86", "rhel93", "upstream-clean"):
             put("build-id-note", f"{tree}-{m}", read(note))
 for i, text in enumerate([b"12801", b"0x3001", b"POE", b"Tainted: P           OE  ------------ T", b"(Tainted: P    )", b"G     U"]):
     put("taint-value", f"text{i}", text)
+for request in sorted(os.listdir(os.path.join(fixtures, "http"))):
+    put("http-request", request, read(fixtures, "http", request))
 uevents = read(fixtures, "uevents", "debian-6.1.0-56-qemu.bin")
 i = n = 0
 while i < len(uevents) and n < 12:

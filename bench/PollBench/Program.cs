@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Hosting;
 using TaintWatch.Journal;
 using TaintWatch.Kernel;
 using TaintWatch.Metrics;
@@ -29,7 +28,7 @@ File.WriteAllText(Path.Combine(root, "proc/modules"), modules.ToString());
 var paths = new KernelPaths(Path.Combine(root, "proc"), Path.Combine(root, "sys"), root);
 var options = new DaemonOptions([":0"], "/metrics", TimeSpan.FromSeconds(5), paths, Path.Combine(root, "state"), "error", "console", null, "/nonexistent");
 using var sink = new EventSink("console", "error", "/nonexistent", TextWriter.Null);
-var poller = new Poller(options, TimeProvider.System, sink, new TaintMetrics(), new SystemdNotifier(), new StartedLifetime());
+using var poller = new Poller(options, TimeProvider.System, sink, new TaintMetrics(), new SystemdNotifier());
 for (var i = 0; i < 200; i++)
 {
     poller.PollOnce();
@@ -44,13 +43,3 @@ for (var i = 0; i < polls; i++)
 }
 var cpuPerPoll = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / polls;
 Console.WriteLine($"poll of an unchanged {count}-module host: {cpuPerPoll:0} us CPU, {wall.Elapsed.TotalMicroseconds / polls:0} us wall, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / polls} bytes allocated per poll ({polls} polls)");
-
-internal sealed class StartedLifetime : IHostApplicationLifetime
-{
-    public CancellationToken ApplicationStarted => new(true);
-    public CancellationToken ApplicationStopping => CancellationToken.None;
-    public CancellationToken ApplicationStopped => CancellationToken.None;
-    public void StopApplication()
-    {
-    }
-}

@@ -1,12 +1,8 @@
 using System.CommandLine;
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Prometheus;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using TaintWatch.Journal;
 using TaintWatch.Kernel;
 using TaintWatch.Metrics;
@@ -107,61 +103,42 @@ public static class RunCommand
         }
         using var sink = new EventSink(options.LogFormat, options.LogLevel, options.JournalSocket, Console.Error);
         var metrics = new TaintMetrics();
-        // The empty builder reads no appsettings.json and no ASPNETCORE_* variables, and so watches no files: the
-        // slim builder put an inotify watch on every directory under the working directory (46,477 for a service
-        // started in /, 9.5 s to start; 90 s under QEMU) and let ASPNETCORE_URLS override --web.listen-address.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseKestrelCore();
-        builder.Services.AddRoutingCore();
-        builder.WebHost.ConfigureKestrel(k =>
+        var site = new Web.MetricsSite(options.TelemetryPath, metrics.Exposition, auth);
+        var tls = certificate is null ? null : new SslServerAuthenticationOptions
         {
-            foreach (var endpoint in endpoints)
-            {
-                k.Listen(endpoint, listen =>
-                {
-                    if (certificate is not null)
-                    {
-                        listen.UseHttps(https =>
-                        {
-                            https.ServerCertificate = certificate;
-                            https.SslProtocols = protocols;
-                        });
-                    }
-                });
-            }
-        });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sink);
-        builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton<SystemdNotifier>();
-        builder.Services.AddHostedService<Poller>();
-        var app = builder.Build();
-        app.Use((context, next) => auth.Invoke(context, () => next()));
-        app.MapGet("/", (RequestDelegate)(context =>
-        {
-            context.Response.ContentType = "text/html; charset=utf-8";
-            return context.Response.WriteAsync(
-                $"<html><head><title>TaintWatch</title></head><body><h1>TaintWatch {BuildInfo.Version}</h1>" +
-                $"<p>Kernel taint, per-module taint and module signatures of this host.</p><p><a href=\"{WebUtility.HtmlEncode(options.TelemetryPath)}\">Metrics</a></p></body></html>\n");
-        }));
-        app.MapGet(options.TelemetryPath, (RequestDelegate)(async context =>
-        {
-            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
-        }));
+            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null),
+            EnabledSslProtocols = protocols,
+        };
+        Web.MetricsServer server;
         try
         {
-            app.Run();
-            return ExitCodes.Ok;
+            server = Web.MetricsServer.Start(endpoints, site, tls, sink);
         }
-        catch (IOException e)
+        catch (SocketException e)
         {
             sink.Log(Priority.Critical, $"cannot serve metrics on {string.Join(", ", options.ListenAddresses)}: {e.Message}");
             Console.Error.WriteLine($"taintwatch run: cannot listen on {string.Join(", ", options.ListenAddresses)}: {e.Message}. Is another exporter using the port? Choose one with --web.listen-address.");
             return ExitCodes.Error;
         }
+        using var stopping = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // end the poll loop and return, rather than be killed mid-write
+            stopping.Cancel();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Stop);
+        using var poller = new Poller(options, TimeProvider.System, sink, metrics, new SystemdNotifier());
+        try
+        {
+            poller.Run(stopping.Token);
+        }
+        finally
+        {
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        return ExitCodes.Ok;
     }
 
     public static bool TryParseEndpoint(string text, out IPEndPoint endpoint)

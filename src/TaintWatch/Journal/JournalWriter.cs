@@ -15,6 +15,7 @@ public sealed class JournalWriter(string socketPath = JournalWriter.DefaultSocke
     public const int DatagramLimit = 128 * 1024;
 
     private Socket? _socket;
+    private readonly Lock _gate = new();
 
     public string SocketPath => socketPath;
 
@@ -32,6 +33,14 @@ public sealed class JournalWriter(string socketPath = JournalWriter.DefaultSocke
             error = e.Message;
             return false;
         }
+        lock (_gate) // the poller and the web server both log
+        {
+            return TrySend(datagram, out error);
+        }
+    }
+
+    private bool TrySend(byte[] datagram, out string? error)
+    {
         error = null;
         for (var attempt = 0; attempt < 2; attempt++)
         {

@@ -36,6 +36,7 @@ public sealed class TaintMetrics
     public TaintMetrics()
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
+        Exposition = new MetricsExposition(Registry);
         var f = Prometheus.Metrics.WithCustomRegistry(Registry);
         _tainted = f.CreateGauge("taintwatch_kernel_tainted", "Whether each taint bit of the kernel's table is set (1) or not (0); unknown set bits appear with flag \"?\".", "bit", "flag", "name");
         _mask = f.CreateGauge("taintwatch_kernel_tainted_mask", "Raw value of /proc/sys/kernel/tainted.");
@@ -67,10 +68,14 @@ public sealed class TaintMetrics
 
     public CollectorRegistry Registry { get; }
 
+    /// <summary>What scrapes are served; every method below that changes a metric invalidates it.</summary>
+    public MetricsExposition Exposition { get; }
+
     public void ObservePoll(TimeSpan duration, DateTimeOffset end)
     {
         _pollDuration.Observe(duration.TotalSeconds);
         _lastPoll.Set(end.ToUnixTimeMilliseconds() / 1000.0);
+        Exposition.Invalidate();
     }
 
     public void CountEvent(WatchEvent e)
@@ -91,6 +96,7 @@ public sealed class TaintMetrics
                 _moduleEvents.WithLabels("file_changed").Inc();
                 break;
         }
+        Exposition.Invalidate();
     }
 
     public void Update(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, WatchState state, IReadOnlyDictionary<string, bool> collectors, Baseline.ExpectedModules? baseline = null)
@@ -163,6 +169,7 @@ public sealed class TaintMetrics
             _sigEnforce.Set(enforce ? 1 : 0);
         }
         Sync(_collectorSuccess, collectors.ToDictionary(c => new[] { c.Key }, c => c.Value ? 1.0 : 0.0, LabelComparer.Instance));
+        Exposition.Invalidate();
     }
 
     /// <summary>One series per posture item, whose label says the state: "unknown" is never folded into 0.</summary>
@@ -175,6 +182,7 @@ public sealed class TaintMetrics
         {
             [key is null ? ["unknown", "", "", ""] : ["known", key.Signer, key.KeyHex, key.HashAlgorithm]] = 1,
         });
+        Exposition.Invalidate();
     }
 
     private static string Bit(TaintFlag flag) => flag.Bit.ToString(System.Globalization.CultureInfo.InvariantCulture);

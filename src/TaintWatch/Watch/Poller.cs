@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Microsoft.Extensions.Hosting;
 using TaintWatch.Journal;
 using TaintWatch.Kernel;
 using TaintWatch.Metrics;
@@ -14,7 +13,7 @@ namespace TaintWatch.Watch;
 /// tell systemd it is alive. A failing source is logged once when it fails and once when it recovers.
 /// A module uevent from the kernel starts a poll at once; the timed poll remains for taint bits, which have no event.
 /// </summary>
-public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink sink, TaintMetrics metrics, SystemdNotifier notifier, IHostApplicationLifetime lifetime) : BackgroundService
+public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink sink, TaintMetrics metrics, SystemdNotifier notifier) : IDisposable
 {
     private readonly StateStore _store = new(options.StateDirectory);
     private readonly ModuleFileCache _files = new();
@@ -28,7 +27,7 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
 
     private bool _firstPoll = true;
     private readonly ConcurrentQueue<ModuleSighting> _sightings = new();
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly AutoResetEvent _wake = new(initialState: false);
     private UeventListener? _uevents;
     private volatile string? _ueventProblem;
     private string _postureProblems = "";
@@ -37,10 +36,12 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     /// <summary>Most sightings kept between two polls; beyond it a poll is due anyway and only transient loads could be missed.</summary>
     private const int MaxSightings = 4096;
 
-    /// <summary>Completes after the first full poll (tests and READY=1 wait for it).</summary>
-    public TaskCompletionSource FirstPoll { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls on the calling thread until <paramref name="stopping"/> is cancelled (SIGTERM); the metrics server is
+    /// already listening. Blocking waits rather than timers and tasks: an idle daemon then wakes one thread once
+    /// per poll, where Task.Delay woke the timer thread, a pool thread and the pool's gate thread each time.
+    /// </summary>
+    public void Run(CancellationToken stopping)
     {
         _state = _store.Load(out var warning);
         if (warning is not null)
@@ -52,7 +53,16 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             _uevents = UeventListener.Start(options.Paths, time, OnUevent, problem => _ueventProblem = $"listener stopped: {problem}", out var problem);
             _ueventProblem = problem is null ? null : $"{problem}; module loads are seen at the next timed poll";
         }
-        await base.StartAsync(cancellationToken);
+        try
+        {
+            PollUntilStopped(stopping);
+        }
+        finally
+        {
+            notifier.Notify("STOPPING=1");
+            _uevents?.Dispose();
+            Emit(new WatchEvent(WatchEventKind.WatcherStopped, Priority.Info, "TaintWatch stopped watching", []));
+        }
     }
 
     /// <summary>From the listener thread: remember what the kernel announced and poll now.</summary>
@@ -62,11 +72,12 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         {
             _sightings.Enqueue(sighting);
         }
-        Volatile.Read(ref _wake).TrySetResult();
+        _wake.Set();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private void PollUntilStopped(CancellationToken stoppingToken)
     {
+        WaitHandle[] wakeOrStop = [_wake, stoppingToken.WaitHandle];
         Emit(new WatchEvent(WatchEventKind.WatcherStarted, Priority.Info,
             $"TaintWatch {BuildInfo.Version} watching {options.Paths.ProcFs} every {options.PollInterval.TotalSeconds:0.###}s", []));
         while (!stoppingToken.IsCancellationRequested)
@@ -74,40 +85,27 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             if (!TryPoll())
             {
                 // No WATCHDOG=1 for a failed poll: if every poll fails, systemd restarts the service.
-                await DelayOrStop(stoppingToken);
+                WaitForNextPoll(wakeOrStop);
                 continue;
             }
             if (_firstPoll)
             {
                 _firstPoll = false;
-                // READY=1 means "polled once and serving": hosted services start before Kestrel binds.
-                await WhenStarted(stoppingToken);
+                // READY=1 means "polled once and serving" (the server was bound before the first poll).
                 notifier.Notify("READY=1");
-                FirstPoll.TrySetResult();
                 // Start-up (host, web server, every module file read once) leaves garbage and a grown heap that a
                 // quiet daemon would keep for its whole life: collect once and give the memory back to the OS.
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
             // Tied to the loop's progress: a poll that hangs stops the pings and systemd restarts the service.
             notifier.Notify("WATCHDOG=1");
-            await DelayOrStop(stoppingToken);
+            WaitForNextPoll(wakeOrStop);
         }
     }
 
-    /// <summary>Waits for the poll interval, or less when a uevent arrives; a uevent during a poll makes the next start at once.</summary>
-    private async Task DelayOrStop(CancellationToken stoppingToken)
-    {
-        var wake = Volatile.Read(ref _wake).Task;
-        using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        try
-        {
-            await Task.WhenAny(wake, Task.Delay(options.PollInterval, time, delay.Token));
-        }
-        finally
-        {
-            await delay.CancelAsync();
-        }
-    }
+    /// <summary>Waits for the poll interval, or less when a uevent arrives or the daemon stops; a uevent during a poll makes the next start at once.</summary>
+    private void WaitForNextPoll(WaitHandle[] wakeOrStop) =>
+        WaitHandle.WaitAny(wakeOrStop, TimeSpan.FromMilliseconds(Math.Min(options.PollInterval.TotalMilliseconds, int.MaxValue)));
 
     /// <summary>A poll that throws (a bug, not a bad file: those are handled as failing sources) is logged, not fatal.</summary>
     private bool TryPoll()
@@ -127,29 +125,13 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         }
     }
 
-    private Task WhenStarted(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        stoppingToken.Register(() => started.TrySetResult());
-        return started.Task;
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        notifier.Notify("STOPPING=1");
-        _uevents?.Dispose();
-        await base.StopAsync(cancellationToken);
-        Emit(new WatchEvent(WatchEventKind.WatcherStopped, Priority.Info, "TaintWatch stopped watching", []));
-    }
-
     /// <summary>One poll: snapshot, module files, events, state, metrics.</summary>
     public void PollOnce()
     {
         var started = Stopwatch.GetTimestamp();
         // Reset the wake-up before reading: a uevent from now on starts another poll. Sightings are taken before
         // the snapshot, so a sighted module missing from the snapshot was really unloaded in between.
-        Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _wake.Reset();
         var sightings = DrainSightings();
         var snapshot = KernelSnapshotReader.Read(options.Paths, options.TableOverride, _cache);
         // A quiet host: same mask, same module list (reused object), same sources. Module files on disk are
@@ -299,4 +281,6 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             sink.Log(Priority.Notice, $"collector {collector} recovered");
         }
     }
+
+    public void Dispose() => _wake.Dispose();
 }

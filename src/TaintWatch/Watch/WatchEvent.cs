@@ -48,6 +48,7 @@ public static class MessageIds
 public static class Priority
 {
     public const int Critical = 2;
+    public const int Error = 3;
     public const int Warning = 4;
     public const int Notice = 5;
     public const int Info = 6;

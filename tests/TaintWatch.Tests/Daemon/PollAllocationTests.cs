@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using TaintWatch.Journal;
 using TaintWatch.Metrics;
 using TaintWatch.Tests.Support;
@@ -15,16 +14,6 @@ public sealed class PollAllocationTests(Xunit.Abstractions.ITestOutputHelper log
 {
     private readonly TempTree _tree = new("rhel79-scini");
 
-    private sealed class Lifetime : IHostApplicationLifetime
-    {
-        public CancellationToken ApplicationStarted => new(true);
-        public CancellationToken ApplicationStopping => CancellationToken.None;
-        public CancellationToken ApplicationStopped => CancellationToken.None;
-        public void StopApplication()
-        {
-        }
-    }
-
     [Fact]
     public void Polls_of_an_unchanged_host_allocate_a_constant_amount_and_keep_no_growing_state()
     {
@@ -39,7 +28,7 @@ public sealed class PollAllocationTests(Xunit.Abstractions.ITestOutputHelper log
         File.WriteAllText(_tree.PathOf("proc/modules"), proc.ToString());
         var options = new DaemonOptions([":0"], "/metrics", TimeSpan.FromSeconds(5), _tree.Paths, _tree.PathOf("state"), "info", "console", null, "/nonexistent");
         using var sink = new EventSink("console", "error", "/nonexistent", TextWriter.Null);
-        var poller = new Poller(options, TimeProvider.System, sink, new TaintMetrics(), new SystemdNotifier(), new Lifetime());
+        using var poller = new Poller(options, TimeProvider.System, sink, new TaintMetrics(), new SystemdNotifier());
         for (var i = 0; i < 50; i++)
         {
             poller.PollOnce(); // warm-up: first poll of the boot, JIT, caches
@@ -70,7 +59,7 @@ public sealed class PollAllocationTests(Xunit.Abstractions.ITestOutputHelper log
         var options = new DaemonOptions([":0"], "/metrics", TimeSpan.FromSeconds(5), _tree.Paths, _tree.PathOf("state"), "info", "console", null, "/nonexistent");
         using var sink = new EventSink("console", "error", "/nonexistent", TextWriter.Null);
         var metrics = new TaintMetrics();
-        var poller = new Poller(options, TimeProvider.System, sink, metrics, new SystemdNotifier(), new Lifetime());
+        using var poller = new Poller(options, TimeProvider.System, sink, metrics, new SystemdNotifier());
         long Heap()
         {
             GC.Collect();

@@ -1,0 +1,332 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Prometheus;
+using TaintWatch.Journal;
+using TaintWatch.Metrics;
+using TaintWatch.Web;
+
+namespace TaintWatch.Tests.Web;
+
+/// <summary>The metrics server on real sockets: HTTP/1.x as clients speak it, limits and timeouts, hostile clients.</summary>
+public sealed class MetricsServerTests : IAsyncDisposable
+{
+    private static readonly HttpServerLimits Short = new(MaxConnections: 3, HandshakeTimeout: TimeSpan.FromMilliseconds(500),
+        HeadTimeout: TimeSpan.FromMilliseconds(500), KeepAliveTimeout: TimeSpan.FromMilliseconds(800), WriteTimeout: TimeSpan.FromMilliseconds(500));
+
+    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
+    private readonly MetricsExposition _exposition;
+    private readonly Gauge _gauge;
+    private readonly StringWriter _log = new();
+    private readonly EventSink _sink;
+    private MetricsServer? _server;
+
+    public MetricsServerTests()
+    {
+        _exposition = new MetricsExposition(_registry);
+        _gauge = Prometheus.Metrics.WithCustomRegistry(_registry).CreateGauge("test_series", "A test gauge.", "n");
+        _sink = new EventSink("console", "info", "/nonexistent", _log);
+    }
+
+    private void Series(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _gauge.WithLabels(i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(i);
+        }
+        _exposition.Invalidate();
+    }
+
+    private int Start(HttpServerLimits? limits = null, Dictionary<string, string>? users = null, string address = "127.0.0.1")
+    {
+        var site = new MetricsSite("/metrics", _exposition, new BasicAuthentication(users ?? []));
+        _server = MetricsServer.Start([new IPEndPoint(IPAddress.Parse(address), 0)], site, tls: null, _sink, limits);
+        return ((IPEndPoint)_server.LocalEndpoints[0]).Port;
+    }
+
+    private static async Task<Stream> Connect(int port, string host = "127.0.0.1")
+    {
+        var client = new TcpClient(host.Contains(':') ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork);
+        await client.ConnectAsync(IPAddress.Parse(host), port);
+        var stream = client.GetStream();
+        stream.ReadTimeout = 10_000;
+        return stream;
+    }
+
+    private static async Task Send(Stream stream, string text) => await stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+
+    private sealed record Response(int Status, Dictionary<string, string> Headers, byte[] Body);
+
+    /// <summary>Reads one response: head to the empty line, then Content-Length bytes (none after HEAD).</summary>
+    private static Response Read(Stream stream, bool head = false)
+    {
+        var bytes = new List<byte>();
+        while (bytes.Count < 4 || !(bytes[^4] == '\r' && bytes[^3] == '\n' && bytes[^2] == '\r' && bytes[^1] == '\n'))
+        {
+            var b = stream.ReadByte();
+            if (b < 0)
+            {
+                throw new EndOfStreamException("connection closed after " + Encoding.ASCII.GetString(bytes.ToArray()));
+            }
+            bytes.Add((byte)b);
+        }
+        var lines = Encoding.ASCII.GetString(bytes.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var headers = lines.Skip(1).Select(l => l.Split(": ", 2)).ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
+        var body = new byte[head ? 0 : int.Parse(headers["Content-Length"], System.Globalization.CultureInfo.InvariantCulture)];
+        stream.ReadExactly(body);
+        return new Response(int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), headers, body);
+    }
+
+    private static bool ClosedByServer(Stream stream)
+    {
+        try
+        {
+            return stream.Read(new byte[1]) == 0;
+        }
+        catch (IOException)
+        {
+            return true; // reset
+        }
+    }
+
+    private async Task<string> Expected()
+    {
+        using var text = new MemoryStream();
+        await _registry.CollectAndExportAsTextAsync(text);
+        return Encoding.UTF8.GetString(text.ToArray());
+    }
+
+    [Fact]
+    public async Task A_scrape_returns_the_registry_and_gzip_when_asked_on_one_kept_connection()
+    {
+        Series(500);
+        var port = Start();
+        await using var stream = await Connect(port);
+        await Send(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        var plain = Read(stream);
+        Assert.Equal(200, plain.Status);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", plain.Headers["Content-Type"]);
+        Assert.Equal(await Expected(), Encoding.UTF8.GetString(plain.Body));
+        Assert.True(plain.Headers.ContainsKey("Date"));
+        Assert.False(plain.Headers.ContainsKey("Content-Encoding"));
+
+        await Send(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
+        var gzip = Read(stream);
+        Assert.Equal("gzip", gzip.Headers["Content-Encoding"]);
+        Assert.True(gzip.Body.Length < plain.Body.Length / 3, $"{gzip.Body.Length} of {plain.Body.Length}");
+        using var inflated = new MemoryStream();
+        await new GZipStream(new MemoryStream(gzip.Body), CompressionMode.Decompress).CopyToAsync(inflated);
+        Assert.Equal(plain.Body, inflated.ToArray());
+    }
+
+    [Fact]
+    public async Task A_change_is_served_only_after_it_is_announced_and_then_at_once()
+    {
+        Series(1);
+        var port = Start();
+        using var client = new HttpClient();
+        Assert.Contains("test_series{n=\"0\"} 0", await client.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+        _gauge.WithLabels("0").Set(42);
+        // Served from the exposition made before the change: the registry is not serialised per scrape.
+        Assert.Contains("test_series{n=\"0\"} 0", await client.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+        _exposition.Invalidate();
+        Assert.Contains("test_series{n=\"0\"} 42", await client.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+    }
+
+    [Fact]
+    public async Task Pipelined_requests_HEAD_and_HTTP_1_0_are_answered_in_order()
+    {
+        Series(3);
+        var port = Start();
+        await using var stream = await Connect(port);
+        await Send(stream, "GET /metrics HTTP/1.1\r\n\r\nHEAD /metrics HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+        var first = Read(stream);
+        var head = Read(stream, head: true);
+        var landing = Read(stream);
+        Assert.Equal(first.Headers["Content-Length"], head.Headers["Content-Length"]);
+        Assert.Contains("<a href=\"/metrics\">", Encoding.UTF8.GetString(landing.Body));
+
+        await using var old = await Connect(port);
+        await Send(old, "GET /metrics HTTP/1.0\r\n\r\n");
+        var response = Read(old);
+        Assert.Equal(first.Body, response.Body);
+        Assert.Equal("close", response.Headers["Connection"]);
+        Assert.True(ClosedByServer(old));
+    }
+
+    [Theory]
+    [InlineData("GET /nothing HTTP/1.1\r\n\r\n", 404, "/metrics", false)]
+    [InlineData("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 405, "GET and HEAD", false)]
+    [InlineData("GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n", 400, "malformed header", true)]
+    [InlineData("GET /metrics HTTP/2.0\r\n\r\n", 505, "HTTP/1.1", true)]
+    [InlineData("POST /metrics HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcdGET / HTTP/1.1\r\n\r\n", 405, "GET and HEAD", true)]
+    public async Task Other_requests_get_a_status_that_says_why_and_bad_ones_lose_the_connection(string request, int status, string body, bool closed)
+    {
+        var port = Start();
+        await using var stream = await Connect(port);
+        await Send(stream, request);
+        var response = Read(stream);
+        Assert.Equal(status, response.Status);
+        Assert.Contains(body, Encoding.UTF8.GetString(response.Body));
+        if (status == 405)
+        {
+            Assert.Equal("GET, HEAD", response.Headers["Allow"]);
+        }
+        if (closed)
+        {
+            Assert.True(ClosedByServer(stream)); // a request with a body is not read on: its bytes are not taken for the next request
+        }
+        else
+        {
+            await Send(stream, "GET /metrics HTTP/1.1\r\n\r\n");
+            Assert.Equal(200, Read(stream).Status);
+        }
+    }
+
+    [Fact]
+    public async Task Basic_authentication_guards_every_path()
+    {
+        var port = Start(users: new Dictionary<string, string> { ["prometheus"] = BCrypt.Net.BCrypt.HashPassword("s3cret", workFactor: 4) });
+        await using var stream = await Connect(port);
+        foreach (var path in new[] { "/metrics", "/", "/nothing" })
+        {
+            await Send(stream, $"GET {path} HTTP/1.1\r\n\r\n");
+            var refused = Read(stream);
+            Assert.Equal(401, refused.Status);
+            Assert.Equal("Basic realm=\"TaintWatch\"", refused.Headers["WWW-Authenticate"]);
+        }
+        await Send(stream, $"GET /metrics HTTP/1.1\r\nAuthorization: Basic {Convert.ToBase64String("prometheus:s3cret"u8.ToArray())}\r\n\r\n");
+        Assert.Equal(200, Read(stream).Status);
+    }
+
+    [Fact]
+    public async Task Silent_and_slow_clients_are_dropped_after_their_timeout_while_others_are_served()
+    {
+        var port = Start(Short);
+        await using var silent = await Connect(port);
+        await using var slow = await Connect(port);
+        await Send(slow, "GET /metrics HTTP/1.1\r\nHost:");
+        await using var idle = await Connect(port);
+        await Send(idle, "GET / HTTP/1.1\r\n\r\n");
+        Read(idle);
+        // Read() blocks until the server closes; the 10 s read timeout only guards the test itself.
+        Assert.True(ClosedByServer(silent));
+        Assert.True(ClosedByServer(slow));
+        Assert.True(ClosedByServer(idle));
+        await using var next = await Connect(port);
+        await Send(next, "GET /metrics HTTP/1.1\r\n\r\n");
+        Assert.Equal(200, Read(next).Status);
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_a_large_scrape_is_dropped_and_others_are_served()
+    {
+        Series(250_000); // ~8 MB: more than the socket buffers of both ends hold
+        var port = Start(Short);
+        using var stuck = new TcpClient();
+        stuck.ReceiveBufferSize = 4096;
+        await stuck.ConnectAsync(IPAddress.Loopback, port);
+        await Send(stuck.GetStream(), "GET /metrics HTTP/1.1\r\n\r\n");
+        await using var other = await Connect(port);
+        await Send(other, "GET /metrics HTTP/1.1\r\n\r\n");
+        var response = Read(other);
+        Assert.Equal(await Expected(), Encoding.UTF8.GetString(response.Body));
+        Thread.Sleep(1500); // past the write timeout; then what is left in the buffers ends, short of the whole body
+        var received = 0;
+        var buffer = new byte[65536];
+        stuck.GetStream().ReadTimeout = 10_000;
+        try
+        {
+            for (int n; (n = stuck.GetStream().Read(buffer)) > 0;)
+            {
+                received += n;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        Assert.True(received < response.Body.Length, $"{received} bytes of {response.Body.Length}");
+    }
+
+    [Fact]
+    public async Task Connections_beyond_the_limit_are_closed_at_once_and_served_again_when_some_end()
+    {
+        var port = Start(Short with { KeepAliveTimeout = TimeSpan.FromMinutes(1), HeadTimeout = TimeSpan.FromMinutes(1) });
+        var held = new List<Stream>();
+        for (var i = 0; i < Short.MaxConnections; i++)
+        {
+            held.Add(await Connect(port));
+            await Send(held[^1], "GET / HTTP/1.1\r\n\r\n");
+            Read(held[^1]); // served: the server counts it
+        }
+        await using (var refused = await Connect(port))
+        {
+            Assert.True(ClosedByServer(refused));
+        }
+        Assert.Contains($"more than {Short.MaxConnections} metrics connections", _log.ToString());
+        await held[0].DisposeAsync();
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var again = await Connect(port);
+            await Send(again, "GET /metrics HTTP/1.1\r\n\r\n");
+            try
+            {
+                Assert.Equal(200, Read(again).Status);
+                break;
+            }
+            catch (EndOfStreamException) when (attempt < 50)
+            {
+                Thread.Sleep(100); // the server has not yet seen the first one close
+            }
+        }
+        foreach (var s in held.Skip(1))
+        {
+            await s.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_any_address_serves_IPv4_and_IPv6_clients()
+    {
+        if (!Socket.OSSupportsIPv6)
+        {
+            return; // an IPv6-less host: the fallback to IPv4 is what runs then
+        }
+        var port = Start(address: "::");
+        foreach (var host in new[] { "127.0.0.1", "::1" })
+        {
+            await using var stream = await Connect(port, host);
+            await Send(stream, "GET /metrics HTTP/1.1\r\n\r\n");
+            Assert.Equal(200, Read(stream).Status);
+        }
+    }
+
+    [Fact]
+    public void A_port_in_use_fails_at_start_and_leaves_nothing_bound()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var free = new TcpListener(IPAddress.Loopback, 0);
+        free.Start();
+        var freePort = ((IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+        var site = new MetricsSite("/metrics", _exposition, new BasicAuthentication(new Dictionary<string, string>()));
+        var error = Assert.Throws<SocketException>(() => MetricsServer.Start(
+            [new IPEndPoint(IPAddress.Loopback, freePort), new IPEndPoint(IPAddress.Loopback, port)], site, null, _sink));
+        Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
+        using var again = new TcpListener(IPAddress.Loopback, freePort);
+        again.Start(); // the first address was released when the second failed
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        _exposition.Dispose();
+        _sink.Dispose();
+    }
+}
