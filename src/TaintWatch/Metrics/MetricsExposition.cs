@@ -13,7 +13,7 @@ public sealed class MetricsExposition(CollectorRegistry registry) : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _changes;
     private long _serialised = -1;
-    private byte[] _plain = [];
+    private ReadOnlyMemory<byte> _plain;
     private byte[]? _gzip;
 
     /// <summary>Called after every change to the registry: the next scrape serialises it again.</summary>
@@ -30,7 +30,7 @@ public sealed class MetricsExposition(CollectorRegistry registry) : IDisposable
             {
                 using var text = new MemoryStream(_plain.Length + 4096);
                 await registry.CollectAndExportAsTextAsync(text, cancellationToken);
-                _plain = text.ToArray();
+                _plain = text.GetBuffer().AsMemory(0, (int)text.Length); // a new buffer each time: scrapes may still send the old one
                 _gzip = null;
                 _serialised = changes;
             }
@@ -46,12 +46,12 @@ public sealed class MetricsExposition(CollectorRegistry registry) : IDisposable
         }
     }
 
-    private static byte[] Compress(byte[] plain)
+    private static byte[] Compress(ReadOnlyMemory<byte> plain)
     {
         using var compressed = new MemoryStream(plain.Length / 8 + 64);
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
-            gzip.Write(plain);
+            gzip.Write(plain.Span);
         }
         return compressed.ToArray();
     }

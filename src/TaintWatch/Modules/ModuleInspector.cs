@@ -16,11 +16,9 @@ public static class ModuleInspector
         var fullPath = System.IO.Path.GetFullPath(path);
         try
         {
-            if (Directory.Exists(fullPath))
-            {
-                return ModuleInspection.Failed(fullPath, "is a directory, not a module file");
-            }
-            using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // FileShare.Read lets the runtime keep the length it learns on opening (one fstat, not two); on Linux
+            // sharing modes lock nothing here (System.IO.DisableFileLocking), so a writer is not kept out.
+            using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read);
             var length = RandomAccess.GetLength(handle);
             if (length > FileSizeLimit)
             {
@@ -30,14 +28,16 @@ public static class ModuleInspector
             {
                 return ModuleInspection.Failed(fullPath, "is empty (0 bytes)");
             }
-            var file = ByteSource.FromFile(handle, length);
+            using var file = ByteSource.FromFile(handle, length);
             var compression = ModuleDecompressor.Detect(file.Read(0, (int)Math.Min(6, length)).Span);
             if (compression == CompressionKind.None)
             {
                 // Uncompressed: read only the regions needed, not the whole file.
                 return InspectImage(fullPath, file, length, compression);
             }
-            return Inspect(fullPath, file.Read(0, (int)length));
+            using var raw = PooledBytes.Rent((int)length);
+            file.ReadExactly(raw.Array.AsSpan(0, (int)length), 0);
+            return Inspect(fullPath, raw.Memory);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -45,7 +45,8 @@ public static class ModuleInspector
         }
         catch (UnauthorizedAccessException)
         {
-            return ModuleInspection.Failed(fullPath, "permission denied");
+            // .NET reports a directory as access denied: tell them apart only on this rare path.
+            return ModuleInspection.Failed(fullPath, Directory.Exists(fullPath) ? "is a directory, not a module file" : "permission denied");
         }
         catch (IOException e)
         {
