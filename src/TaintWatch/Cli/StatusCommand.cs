@@ -11,22 +11,37 @@ public static class StatusCommand
     {
         var table = new Option<string?>("--table", "-t") { Description = TableOption.HelpText };
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
+        var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (as for `taintwatch run`): each module is shown as expected or not. Default: {RunCommand.DefaultExpectedFile} when it exists." };
         var command = new Command("status", "Report this host's kernel taint: the mask decoded with the right table, every loaded module with its taint letters and its file's signature (signer, key, hash) and whether that file is the loaded image, and a verdict. Exit code 0 = not tainted, 1 = tainted, 2 = error.")
         {
-            table, json,
+            table, json, expected,
         };
-        command.SetAction(result => Run(global.Paths(result), result.GetValue(table), result.GetValue(json), StandardOutput.Writer, Console.Error));
+        command.SetAction(result => Run(global.Paths(result), result.GetValue(table), result.GetValue(json), StandardOutput.Writer, Console.Error, result.GetValue(expected)));
         return command;
     }
 
-    public static int Run(KernelPaths paths, string? tableName, bool json, TextWriter output, TextWriter error)
+    public static int Run(KernelPaths paths, string? tableName, bool json, TextWriter output, TextWriter error, string? expectedFile = null)
     {
         if (!TableOption.TryResolveExplicit(tableName, paths, "status", error, out var table))
         {
             return ExitCodes.Error;
         }
+        ExpectedList? expected = null;
+        var listPath = expectedFile ?? (File.Exists(RunCommand.DefaultExpectedFile) ? RunCommand.DefaultExpectedFile : null);
+        if (listPath is not null)
+        {
+            try
+            {
+                expected = new ExpectedList(listPath, Baseline.ExpectedModulesFile.Load(listPath));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"taintwatch status: --modules.expected-file: {e.Message}");
+                return ExitCodes.Error;
+            }
+        }
         var snapshot = KernelSnapshotReader.Read(paths, table);
-        var report = StatusReport.From(snapshot, Modules.LoadedModuleFile.ForSnapshot(snapshot, paths), snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release), SecurityPostureReader.Read(paths));
+        var report = StatusReport.From(snapshot, Modules.LoadedModuleFile.ForSnapshot(snapshot, paths), snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release), SecurityPostureReader.Read(paths), expected);
         if (json)
         {
             JsonOutput.Print(output, writer => report.WriteJson(writer));

@@ -5,11 +5,15 @@ using TaintWatch.Modules.Signatures;
 
 namespace TaintWatch.Cli;
 
+/// <summary>An expected-modules list and where it was read from.</summary>
+public sealed record ExpectedList(string Path, Baseline.ExpectedModules Rules);
+
 /// <summary>The status report built from a snapshot, rendered as text for people and JSON for machines.</summary>
 public sealed class StatusReport
 {
-    private StatusReport(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory, SecurityPosture posture)
+    private StatusReport(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory, SecurityPosture posture, ExpectedList? expected)
     {
+        Expected = expected;
         Snapshot = snapshot;
         Posture = posture;
         SigningKey = KernelSigningKey.From(files);
@@ -30,7 +34,14 @@ public sealed class StatusReport
     /// <summary>The signer of the kernel's own (in-tree) modules, or null when none is loaded and readable.</summary>
     public KernelSigningKey? SigningKey { get; }
 
-    public static StatusReport From(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory, SecurityPosture posture) => new(snapshot, files, moduleDirectory, posture);
+    /// <summary>The expected-modules list in use, or null without one.</summary>
+    public ExpectedList? Expected { get; }
+
+    public static StatusReport From(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string? moduleDirectory, SecurityPosture posture, ExpectedList? expected = null) =>
+        new(snapshot, files, moduleDirectory, posture, expected);
+
+    /// <summary>Whether a rule of the list covers the module (as the daemon's expected label); null without a list.</summary>
+    public bool? IsExpected(LoadedModule m) => Expected?.Rules.IsExpected(m.Name, SignatureOf(m));
 
     /// <summary>Modules that carry taint letters first, then unsigned or unknown ones, then the rest, each group by name.</summary>
     public IEnumerable<LoadedModule> OrderedModules =>
@@ -132,15 +143,24 @@ public sealed class StatusReport
             output.WriteLine($"Modules:     {s.Modules.Count} loaded, {tainting} carrying taint letters");
             if (s.Modules.Count > 0)
             {
-                var rows = new TextTable("MODULE", "TAINT", "SIGNATURE", "SIGNER", "SIG_KEY", "HASH", "FILE=LOADED", "FILE");
+                string[] columns = ["MODULE", "TAINT", "SIGNATURE", "SIGNER", "SIG_KEY", "HASH", "FILE=LOADED", "FILE"];
+                var rows = new TextTable(Expected is null ? columns : [.. columns[..7], "EXPECTED", columns[7]]);
                 foreach (var m in OrderedModules)
                 {
                     Files.TryGetValue(m.Name, out var f);
                     var sig = SignatureOf(m);
-                    rows.Add(m.Name, m.IsTainting ? m.TaintLetters : "-", sig.StateName, sig.Signer ?? "-", ShortKey(sig), sig.HashAlgorithm ?? "-", MatchText(f),
-                        f?.Location.Path ?? (f?.Location.IsBuiltIn == true ? "(builtin)" : "(not found)"));
+                    string[] cells = [m.Name, m.IsTainting ? m.TaintLetters : "-", sig.StateName, sig.Signer ?? "-", ShortKey(sig), sig.HashAlgorithm ?? "-", MatchText(f),
+                        f?.Location.Path ?? (f?.Location.IsBuiltIn == true ? "(builtin)" : "(not found)")];
+                    rows.Add(Expected is null ? cells : [.. cells[..7], IsExpected(m) == true ? "yes" : "NO", cells[7]]);
                 }
                 rows.Write(output, "  ");
+                if (Expected is not null)
+                {
+                    var unexpected = s.Modules.Where(m => IsExpected(m) == false).Select(m => m.Name).Order(StringComparer.Ordinal).ToList();
+                    output.WriteLine(unexpected.Count == 0
+                        ? $"  Every loaded module is on the expected list ({Expected.Path})."
+                        : $"  Not on the expected list ({Expected.Path}): {string.Join(" ", unexpected)}");
+                }
                 var unknown = Files.Values.Where(f => f.Signature.State == SignatureState.Unknown).OrderBy(f => f.Module.Name, StringComparer.Ordinal).ToList();
                 var notFound = unknown.Where(f => !f.Location.Found && !f.Location.IsBuiltIn).ToList();
                 if (notFound.Count > 0)
@@ -220,6 +240,7 @@ public sealed class StatusReport
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteBoolean("modules_supported", s.ModulesSupported);
+        w.WriteString("expected_modules_file", Expected?.Path);
         w.WriteStartArray("modules");
         foreach (var m in OrderedModules)
         {
@@ -251,6 +272,7 @@ public sealed class StatusReport
             JsonOutput.WriteBooleanOrNull(w, "file_matches_loaded", f?.MatchesLoaded);
             w.WriteString("file_match_evidence", f?.MatchEvidence);
             InspectionJson.WriteSignature(w, "signature", SignatureOf(m));
+            JsonOutput.WriteBooleanOrNull(w, "expected", IsExpected(m));
             if (f?.Inspection is { } file)
             {
                 w.WriteString("file_version", file.Get("version"));

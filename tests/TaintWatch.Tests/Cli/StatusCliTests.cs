@@ -46,6 +46,52 @@ public class StatusCliTests
     }
 
     [Fact]
+    public void With_an_expected_modules_list_each_module_is_shown_as_expected_or_not()
+    {
+        using var tree = new TempTree("rhel79-scini");
+        // The distribution's key covers overlay and xfs; only scini by name; everything else is unexpected.
+        File.WriteAllText(tree.PathOf("expected.yaml"), "signers:\n  - signer: \"Red Hat Enterprise Linux kernel signing key\"\nmodules:\n  - name: scini\n  - name: \"nf_*\"\n");
+        string[] args = ["--modules.expected-file", tree.PathOf("expected.yaml"), "--path.procfs", tree.PathOf("proc"), "--path.sysfs", tree.PathOf("sys"), "--path.rootfs", tree.Root];
+        var text = Support.Cli.Run(["status", .. args]);
+        Assert.Equal(1, text.ExitCode);
+        string Row(string module) => text.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith(module + " ", StringComparison.Ordinal));
+        Assert.Contains("EXPECTED", text.Stdout);
+        Assert.Contains(" yes ", Row("overlay"));
+        Assert.Contains(" yes ", Row("scini"));
+        Assert.Contains(" yes ", Row("nf_conntrack"));
+        Assert.Contains(" NO ", Row("bonding"));
+        Assert.Contains($"Not on the expected list ({tree.PathOf("expected.yaml")}): 8021q bonding garp hpwdt libcrc32c mrp openvswitch sd_mod", text.Stdout);
+
+        var json = Support.Cli.Run(["status", "--json", .. args]);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(tree.PathOf("expected.yaml"), doc.RootElement.GetProperty("expected_modules_file").GetString());
+        var expected = doc.RootElement.GetProperty("modules").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("expected").GetBoolean());
+        Assert.True(expected["xfs"]);
+        Assert.False(expected["openvswitch"]);
+        Assert.Equal(8, expected.Values.Count(v => !v));
+
+        // Without a list: no column, and null in JSON (not false: "no list" is not "not on the list").
+        var plain = Support.Cli.Run(["status", "--json", .. Support.Cli.FixtureArgs("rhel79-scini")]);
+        using var plainDoc = JsonDocument.Parse(plain.Stdout);
+        Assert.Equal(JsonValueKind.Null, plainDoc.RootElement.GetProperty("modules")[0].GetProperty("expected").ValueKind);
+        Assert.DoesNotContain("EXPECTED", Support.Cli.Run(["status", .. Support.Cli.FixtureArgs("rhel79-scini")]).Stdout);
+    }
+
+    [Fact]
+    public void A_broken_expected_modules_list_is_an_error_that_names_the_line()
+    {
+        using var tree = new TempTree("rhel79-scini");
+        File.WriteAllText(tree.PathOf("expected.yaml"), "modules:\n  - nam: scini\n");
+        var r = Support.Cli.Run("status", "--modules.expected-file", tree.PathOf("expected.yaml"), "--path.procfs", tree.PathOf("proc"), "--path.sysfs", tree.PathOf("sys"), "--path.rootfs", tree.Root);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--modules.expected-file", r.Stderr);
+        Assert.Contains("nam", r.Stderr);
+        var missing = Support.Cli.Run("status", "--modules.expected-file", tree.PathOf("absent.yaml"), "--path.procfs", tree.PathOf("proc"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("absent.yaml", missing.Stderr);
+    }
+
+    [Fact]
     public void Status_on_this_machine_says_plainly_when_the_kernel_has_no_loadable_modules()
     {
         var r = Support.Cli.Run("status");
