@@ -18,9 +18,12 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, SslServerAut
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var buffer = ArrayPool<byte>.Shared.Rent(HttpRequestParser.MaxHeadBytes);
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        Stream? stream = null;
         try
         {
+            // A response goes out in one or two writes: Nagle would hold the second for the client's delayed ACK.
+            socket.NoDelay = true;
+            stream = new NetworkStream(socket, ownsSocket: true);
             if (tls is not null)
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
@@ -36,7 +39,14 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, SslServerAut
         }
         finally
         {
-            await stream.DisposeAsync();
+            if (stream is null)
+            {
+                socket.Dispose(); // reset before it could be served
+            }
+            else
+            {
+                await stream.DisposeAsync();
+            }
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }

@@ -100,6 +100,7 @@ public sealed class MetricsServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync(Socket listener)
     {
+        var acceptFailing = false;
         while (!_stopping.IsCancellationRequested)
         {
             Socket client;
@@ -113,8 +114,12 @@ public sealed class MetricsServer : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                // Out of descriptors or memory: say so, and do not spin while it lasts.
-                _sink.Log(Priority.Warning, $"cannot accept a metrics connection on {listener.LocalEndPoint}: {e.Message}");
+                // Out of descriptors or memory: say so once, and do not spin while it lasts.
+                if (!acceptFailing)
+                {
+                    _sink.Log(Priority.Warning, $"cannot accept a metrics connection on {listener.LocalEndPoint}: {e.Message}");
+                    acceptFailing = true;
+                }
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token);
@@ -124,6 +129,11 @@ public sealed class MetricsServer : IAsyncDisposable
                     return;
                 }
                 continue;
+            }
+            if (acceptFailing)
+            {
+                _sink.Log(Priority.Notice, $"accepting metrics connections on {listener.LocalEndPoint} again");
+                acceptFailing = false;
             }
             if (Interlocked.Increment(ref _open) > _limits.MaxConnections)
             {
@@ -135,7 +145,6 @@ public sealed class MetricsServer : IAsyncDisposable
                 client.Dispose();
                 continue;
             }
-            client.NoDelay = true;
             _ = ServeAsync(client);
         }
     }
@@ -150,6 +159,7 @@ public sealed class MetricsServer : IAsyncDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            client.Dispose();
             _sink.Log(Priority.Error, $"metrics request failed: {e.GetType().Name}: {e.Message}");
         }
         finally

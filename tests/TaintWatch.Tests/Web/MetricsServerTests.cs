@@ -287,6 +287,26 @@ public sealed class MetricsServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Clients_that_reset_at_once_cost_nothing_and_leave_no_error_behind()
+    {
+        var port = Start();
+        for (var i = 0; i < 300; i++)
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            if (i % 2 == 0)
+            {
+                await client.SendAsync("GET /metrics HTTP/1.1\r\n"u8.ToArray());
+            }
+            client.LingerState = new LingerOption(true, 0); // close sends RST
+        }
+        await using var stream = await Connect(port);
+        await Send(stream, "GET /metrics HTTP/1.1\r\n\r\n");
+        Assert.Equal(200, Read(stream).Status);
+        Assert.DoesNotContain("failed", _log.ToString());
+    }
+
+    [Fact]
     public async Task The_any_address_serves_IPv4_and_IPv6_clients()
     {
         if (!Socket.OSSupportsIPv6)
