@@ -3,7 +3,8 @@ using TaintWatch.Kernel;
 namespace TaintWatch.Modules;
 
 /// <summary>Where a module's file is, or that it is built in.</summary>
-public sealed record ModuleLocation(string Name, string? Path, bool IsBuiltIn, string? Problem)
+/// <param name="NotIndexed">The module index (modules.dep, or the tree where depmod has not run) has no such module.</param>
+public sealed record ModuleLocation(string Name, string? Path, bool IsBuiltIn, string? Problem, bool NotIndexed = false)
 {
     public bool Found => Path is not null;
 }
@@ -48,7 +49,7 @@ public sealed class ModuleLocator
             return new ModuleLocation(name, null, true, null);
         }
         return new ModuleLocation(name, null, false,
-            $"module {moduleName} not found in {System.IO.Path.Combine(_directory, "modules.dep")} (loaded from elsewhere with insmod, or the package was removed)");
+            $"module {moduleName} not found in {System.IO.Path.Combine(_directory, "modules.dep")} (loaded from elsewhere with insmod, or the package was removed)", NotIndexed: true);
     }
 
     /// <summary>Every module file the index knows, sorted by path.</summary>
