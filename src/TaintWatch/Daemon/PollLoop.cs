@@ -74,6 +74,7 @@ public sealed class PollLoop : IDisposable
         _poller.Announce(new WatchEvent(WatchEventKind.WatcherStarted, Priority.Info,
             $"TaintWatch {BuildInfo.Version} watching {_options.Paths.ProcFs} every {_options.PollInterval.TotalSeconds:0.###}s"));
         var ready = false;
+        var compacted = false;
         while (!stopping.IsCancellationRequested)
         {
             // Reset the wake-up before reading: a uevent or a finished file read from now on starts another poll.
@@ -89,13 +90,17 @@ public sealed class PollLoop : IDisposable
                 ready = true;
                 // READY=1 means "polled once and serving" (the server was bound before the first poll).
                 _notifier.Notify("READY=1");
-                // Start-up (web server, every module file read once) leaves garbage and a grown heap that a
-                // quiet daemon would keep for its whole life: collect once and give the memory back to the OS.
-                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
             // Tied to the loop's progress: a poll that hangs stops the pings and systemd restarts the service.
             _notifier.Notify("WATCHDOG=1");
-            if (_poller.CheckedFiles)
+            if (!compacted && _poller.FilesSettled)
+            {
+                // Start-up (web server, every module file read once) leaves garbage and a grown heap that a
+                // quiet daemon would keep for its whole life: collect once and give the memory back to the OS.
+                compacted = true;
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+            else if (_poller.CheckedFiles)
             {
                 // A module-file check allocates about 0.5 MB (200 modules) that would pile up, resident, for minutes
                 // until the GC's gen0 budget is spent: collect it now, while it is all garbage (a fraction of a ms).

@@ -59,8 +59,11 @@ public sealed class Poller : IDisposable
     /// <summary>True until the first poll that read the taint mask has been recorded: anything new then happened while the daemon was down.</summary>
     public bool FirstPoll { get; private set; } = true;
 
-    /// <summary>Whether the last poll checked module files (the loop collects their garbage at once).</summary>
+    /// <summary>Whether the last poll checked module files or took in reads that finished (the loop collects their garbage at once).</summary>
     public bool CheckedFiles { get; private set; }
+
+    /// <summary>No module file is being read: start-up's reads are all in.</summary>
+    public bool FilesSettled => !_files.HasPending;
 
     public WatchState State => _outbox.State;
 
@@ -100,6 +103,8 @@ public sealed class Poller : IDisposable
         _previous = snapshot;
         if (filesDue || !ReferenceEquals(snapshot.Modules, _lastFilesFor) || _files.HasPending)
         {
+            // Reads that finished since the last poll leave their garbage (a whole decompressed module each) too.
+            CheckedFiles = filesDue || _files.HasPending;
             _lastFiles = _files.Resolve(snapshot, _options.Paths, _lastFiles, recheck: filesDue);
         }
         _lastFilesFor = snapshot.Modules;
@@ -107,7 +112,6 @@ public sealed class Poller : IDisposable
         if (filesDue)
         {
             _lastFileCheck = now;
-            CheckedFiles = true;
             UpdatePosture(host);
         }
         ReportHealth(snapshot, host);
