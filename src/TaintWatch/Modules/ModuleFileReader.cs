@@ -81,6 +81,7 @@ public sealed class ModuleFileReader : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_inFlight.TryGetValue(path, out var running))
             {
+                EnsureWorkers(); // it may be queued behind a read that is stuck
                 return running;
             }
             var read = new Read(path, _time.GetTimestamp());
