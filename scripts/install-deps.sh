@@ -9,8 +9,8 @@ need_root() { if [ "$(id -u)" -ne 0 ]; then echo "run as root (or with sudo): it
 # openssl and python3 to sign test modules, systemd's journald/journalctl and Prometheus' promtool for the
 # daemon tests, util-linux's setpriv to run as an unprivileged user, bc for the benchmarks, rpm and rpmlint
 # to build and check the package, clang for the NativeAOT link; QEMU, busybox, cpio and the kernel's headers
-# for the real-kernel suite (tests/kernel).
-apt_packages=(kmod xz-utils zstd gzip ca-certificates openssl python3 systemd prometheus util-linux bc liblzma5 libzstd1 rpm rpmlint git clang
+# for the real-kernel suite (tests/kernel); fusepy and libfuse2 for a FUSE mount that never answers (tests/support-scripts/hung-mount.py).
+apt_packages=(kmod python3-fusepy libfuse2 xz-utils zstd gzip ca-certificates openssl python3 systemd prometheus util-linux bc liblzma5 libzstd1 rpm rpmlint git clang
   qemu-system-x86 busybox-static cpio curl make "linux-headers-${TAINTWATCH_KVER:-6.1.0-56-amd64}")
 dnf_packages=(kmod xz zstd gzip openssl python3 systemd golang-github-prometheus util-linux bc xz-libs libzstd rpm-build rpmlint git clang)
 

@@ -26,6 +26,7 @@ public static class EventDetector
             state.Modules.Clear();
             state.MismatchedFiles.Clear();
             state.Outbox.Clear();
+            state.PendingAtStart.Clear();
             state.Initialized = false;
             state.Sequence = 0;
         }
@@ -58,17 +59,23 @@ public static class EventDetector
         {
             if (module.File?.IsPending == true)
             {
-                continue; // reported when its file has been read (or has timed out): a later poll
+                // Reported when its file has been read (or has timed out), at a later poll, as it would have been now.
+                if (startOfBoot)
+                {
+                    state.PendingAtStart.Add(module.Name);
+                }
+                continue;
             }
             state.Modules.Add(module.Name);
-            if (startOfBoot && !module.IsConcerning)
+            var atStart = startOfBoot || state.PendingAtStart.Remove(module.Name);
+            if (atStart && !module.IsConcerning)
             {
                 continue; // modules already loaded at boot are only reported when they need attention
             }
             var taint = module.Module.IsTainting ? $" with taint ({module.Module.TaintLetters})" : "";
             events.Add(context.New(WatchEventKind.ModuleLoaded, module.IsConcerning ? Priority.Warning : Priority.Info, module.Name,
-                $"Module {module.Name} {(startOfBoot ? "loaded at start" : "loaded")}{taint}, {Describe(module.Signature)}{(module.Expected == false ? ", NOT in the expected-modules list" : "")}")
-                with { Module = Facts(module), PresentAtStart = startOfBoot, SeenLate = late });
+                $"Module {module.Name} {(atStart ? "loaded at start" : "loaded")}{taint}, {Describe(module.Signature)}{(module.Expected == false ? ", NOT in the expected-modules list" : "")}")
+                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = late });
         }
         foreach (var module in transient)
         {
@@ -79,6 +86,7 @@ public static class EventDetector
             events.Add(context.New(WatchEventKind.ModuleUnloaded, Priority.Info, module.Name, $"Module {module.Name} unloaded")
                 with { Module = new ModuleFacts(module.Name), Transient = true });
         }
+        state.PendingAtStart.RemoveWhere(n => host[n] is null);
         foreach (var name in state.Modules.Where(n => host[n] is null).ToList())
         {
             state.Modules.Remove(name);

@@ -23,4 +23,10 @@ public sealed class WatchState
     public bool Initialized { get; set; }
 
     public long Sequence { get; set; }
+
+    /// <summary>
+    /// Modules loaded when watching began whose files were still being read then: reported "at start" once read.
+    /// Not persisted: after a restart they are simply reported as seen late.
+    /// </summary>
+    public HashSet<string> PendingAtStart { get; } = new(StringComparer.Ordinal);
 }

@@ -61,6 +61,44 @@ public sealed class HonestPollTests : IDisposable
     }
 
     [Fact]
+    public void A_hung_mount_under_lib_modules_stalls_neither_the_taint_state_nor_the_other_modules()
+    {
+        // overlay's directory becomes a FUSE mount whose open() never returns, as a hung NFS server's would.
+        var directory = Path.GetDirectoryName(Overlay)!;
+        File.Delete(Overlay);
+        using var mount = Process.Start("/usr/bin/python3", [Path.Combine(Repo.Root, "tests/support-scripts/hung-mount.py"), directory, "overlay.ko.xz"]);
+        DaemonProcess? daemon = null;
+        try
+        {
+            Wait.Until(() => File.ReadAllText("/proc/self/mountinfo").Contains(directory, StringComparison.Ordinal), 30_000, () => $"FUSE mount did not appear (hung-mount.py {(mount.HasExited ? $"exited {mount.ExitCode}" : "running")})");
+            daemon = new DaemonProcess(_tree, _journal.Socket, _tree.PathOf("state"), "200ms", "--poll.module-file-timeout", "2s");
+            daemon.WaitReady();
+            var first = daemon.Scrape();
+            Assert.True(HasSample(first, "taintwatch_kernel_tainted_mask 536883201"), Samples(first));
+            Assert.Contains("taintwatch_module_signature_info{module=\"scini\",state=\"unsigned\"", first, StringComparison.Ordinal);
+            var timedOut = daemon.ScrapeUntil(m => HasSample(m, "taintwatch_collector_success{collector=\"signatures\"} 0"));
+            Assert.Contains("taintwatch_module_signature_info{module=\"overlay\",state=\"unknown\"", timedOut, StringComparison.Ordinal);
+            Assert.True(HasSample(timedOut, "taintwatch_module_files_pending 0"), Samples(timedOut));
+            Wait.Until(() => _journal.Entries().Any(e => e["MESSAGE"].Contains("timed out after 2 s", StringComparison.Ordinal)), 10_000, () => "timeout not reported");
+            // Still polling and serving, one thread stuck in the kernel on the hung file.
+            daemon.ScrapeUntil(m => HasSample(m, "taintwatch_ready 1"));
+            Assert.False(daemon.HasExited);
+        }
+        finally
+        {
+            // The FUSE server goes first: a thread in a FUSE request the server has taken cannot exit (not even on
+            // SIGKILL) until it is answered or the connection ends, so the daemon could not stop before that.
+            mount.Kill();
+            mount.WaitForExit();
+            using (var umount = Process.Start("umount", ["-l", directory]))
+            {
+                umount.WaitForExit();
+            }
+            daemon?.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_module_file_made_readable_again_by_chmod_is_read_at_the_next_check()
     {
         var scini = Path.Combine(ModuleDir, "extra/scini.ko");
