@@ -42,7 +42,7 @@ public static class Program
             "  taintwatch status                      this host: taint decoded, modules, verdict (exit 1 if tainted)\n" +
             "  taintwatch run                         the daemon: Prometheus metrics on :9877 and journal events\n" +
             "  taintwatch decode 12801                what a value from /proc/sys/kernel/tainted means\n" +
-            "  taintwatch decode POE --table rhel7.3  what the letters of a module in an oops mean on RHEL 7.9\n" +
+            "  taintwatch decode POE -t rhel7.3       what the letters of a module in an oops mean on RHEL 7.9\n" +
             "  taintwatch inspect e1000               modinfo's fields and the module's signature (signer, key, hash)\n" +
             "  taintwatch inspect --all               every module file of the running kernel, signed or not\n" +
             "  journalctl -k | taintwatch scan-log    every WARN/BUG/Oops/panic in a log, its taint and modules\n" +

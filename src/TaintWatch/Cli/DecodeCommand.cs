@@ -14,9 +14,9 @@ public static class DecodeCommand
             Description = "A taint mask (decimal as in /proc/sys/kernel/tainted, or 0x hex), taint letters such as POE, or a pasted 'Tainted: …' line or report header (quote it). Several may be given.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var table = new Option<string?>("--table", "-t") { Description = TableOption.HelpText };
+        var table = TableOption.Create();
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
-        var command = new Command("decode", "Decode a kernel taint value, taint letters or a pasted 'Tainted:' line: every set bit with its letter, name and meaning, and the 'Tainted:' string that kernel would print.\n\nExamples:\n  taintwatch decode 536883201 --table rhel7.3\n  taintwatch decode 'CPU: 27 PID: 8147 Comm: x Tainted: P           OE  ------------ T 3.10.0-1160.21.1.el7.x86_64 #1'")
+        var command = new Command("decode", "Decode a kernel taint value, taint letters or a pasted 'Tainted:' line: every set bit with its letter, name and meaning, and the 'Tainted:' string that kernel would print.\n\nExamples:\n  taintwatch decode 536883201 --kernel.taint-table rhel7.3\n  taintwatch decode 'CPU: 27 PID: 8147 Comm: x Tainted: P           OE  ------------ T 3.10.0-1160.21.1.el7.x86_64 #1'")
         {
             input, table, json,
         };
@@ -43,7 +43,7 @@ public static class DecodeCommand
                 var reading = KernelLog.TaintedString.Parse(text, explicitTable, out _);
                 if (reading is null)
                 {
-                    error.WriteLine($"taintwatch decode: cannot decode the Tainted: string in \"{ProcModulesParser.Shorten(input.Trim())}\": its width matches no known kernel family; give --table");
+                    error.WriteLine($"taintwatch decode: cannot decode the Tainted: string in \"{ProcModulesParser.Shorten(input.Trim())}\": its width matches no known kernel family; give --kernel.taint-table");
                     return ExitCodes.Error;
                 }
                 decoded.Add((input, reading.Mask, reading.Table, $"{reading.How}"));

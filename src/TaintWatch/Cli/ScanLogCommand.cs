@@ -12,7 +12,7 @@ public static class ScanLogCommand
     public static Command Create(GlobalOptions global)
     {
         var files = new Argument<string[]>("file") { Description = "dmesg output, journalctl -k, /var/log/messages, vmcore-dmesg.txt or a pasted oops; '-' or nothing reads standard input.", Arity = ArgumentArity.ZeroOrMore };
-        var table = new Option<string?>("--table", "-t") { Description = "Taint table of the kernel that wrote the log (default: from the release printed in the log). " + TableOption.HelpText };
+        var table = TableOption.Create("Taint table of the kernel that wrote the log (default: from the release printed in the log).");
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
         var command = new Command("scan-log", "Find every WARNING, BUG, Oops, general protection fault, panic, soft lockup and hung task in kernel log text, decode its taint with the right kernel family's table, list its modules with their flags, and summarise which modules tainted the kernel and why.\n\nExamples:\n  journalctl -k -b -1 | taintwatch scan-log\n  taintwatch scan-log /var/crash/*/vmcore-dmesg.txt --json")
         {

@@ -9,7 +9,7 @@ public static class StatusCommand
 {
     public static Command Create(GlobalOptions global)
     {
-        var table = new Option<string?>("--table", "-t") { Description = TableOption.HelpText };
+        var table = TableOption.Create();
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
         var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (as for `taintwatch run`): each module is shown as expected or not. Default: {RunCommand.DefaultExpectedFile} when it exists." };
         var command = new Command("status", "Report this host's kernel taint: the mask decoded with the right table, every loaded module with its taint letters and its file's signature (signer, key, hash) and whether that file is the loaded image, and a verdict. Exit code 0 = not tainted, 1 = tainted, 2 = error.")

@@ -2,9 +2,16 @@ using TaintWatch.Kernel;
 
 namespace TaintWatch.Cli;
 
-/// <summary>Resolves --table: a table id (rhel7.3, upstream…), a kernel release string, or the host's own kernel.</summary>
+/// <summary>Resolves --kernel.taint-table: a table id (rhel7.3, upstream…), a kernel release string, or the host's own kernel.</summary>
 public static class TableOption
 {
+    /// <summary>One name in every command (node_exporter's dotted style); --table and -t stay as aliases.</summary>
+    public const string Name = "--kernel.taint-table";
+
+    /// <summary>The option, as every command that decodes taint declares it.</summary>
+    public static System.CommandLine.Option<string?> Create(string? purpose = null) =>
+        new(Name, "--table", "-t") { Description = (purpose is null ? "" : purpose + " ") + HelpText };
+
     public static string HelpText =>
         "Taint table to decode with: " + string.Join(", ", TaintTables.All.Select(t => t.Id)) +
         ", or a kernel release such as 4.18.0-372.32.1.el8_6.x86_64. Default: this host's kernel (from --path.procfs).";

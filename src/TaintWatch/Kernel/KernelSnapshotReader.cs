@@ -20,7 +20,7 @@ public static class KernelSnapshotReader
         var release = BoundedFile.ReadText(paths.OsRelease, 256).Map(text => ParseRelease(paths.OsRelease, text));
         sources.Add(Status(Collectors.Release, release));
         var (table, reason) = tableOverride is not null
-            ? (tableOverride, $"table {tableOverride.Id} chosen by --table")
+            ? (tableOverride, $"table {tableOverride.Id} chosen by --kernel.taint-table")
             : TaintTableSelector.Select(release.Value);
 
         var bootId = BoundedFile.ReadText(paths.BootId, 256);

@@ -20,7 +20,7 @@ public sealed class TaintTable
         FixedSuffix = fixedSuffix;
     }
 
-    /// <summary>Stable identifier used by --table and the taint_table metric label, e.g. "rhel7.3".</summary>
+    /// <summary>Stable identifier used by --kernel.taint-table and the taint_table metric label, e.g. "rhel7.3".</summary>
     public string Id { get; }
     public string Title { get; }
 

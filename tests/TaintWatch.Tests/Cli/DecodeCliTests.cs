@@ -18,6 +18,26 @@ public class DecodeCliTests
         Assert.Contains("'Tainted: P        W  OE      '", r.Stdout);
     }
 
+    /// <summary>One name for the table in every command; --table and -t are kept as aliases and mean the same.</summary>
+    [Theory]
+    [InlineData("decode", "536883201")]
+    [InlineData("status")]
+    [InlineData("scan-log", "LOG")]
+    public void The_taint_table_option_has_one_name_everywhere_and_its_aliases_agree(string command, params string[] args)
+    {
+        string Run(string option)
+        {
+            var log = Path.Combine(Repo.Fixture("logs"), "seed-rhel7.txt");
+            var r = Support.Cli.Run([command, .. args.Select(a => a == "LOG" ? log : a), option, "rhel7.0", "--json", .. command == "status" ? Support.Cli.FixtureArgs("rhel79-scini") : []]);
+            Assert.True(r.ExitCode is 0 or 1, r.Stderr);
+            return r.Stdout;
+        }
+        var canonical = Run("--kernel.taint-table");
+        Assert.Contains("rhel7.0", canonical, StringComparison.Ordinal);
+        Assert.Equal(canonical, Run("--table"));
+        Assert.Equal(canonical, Run("-t"));
+    }
+
     [Fact]
     public void Decode_json_is_a_stable_document()
     {
