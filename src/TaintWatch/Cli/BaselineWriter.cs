@@ -1,3 +1,4 @@
+using TaintWatch.Kernel;
 using System.Globalization;
 using System.Text;
 using TaintWatch.Baseline;
@@ -44,7 +45,7 @@ public static class BaselineWriter
             {
                 SignatureState.Signed => "signed by another key",
                 SignatureState.Unsigned => "UNSIGNED",
-                _ => $"signature unknown: {Shorten(signature.Problem ?? "")}",
+                _ => $"signature unknown: {Quoting.Shorten(signature.Problem ?? "")}",
             };
             var taint = module.Module.IsTainting ? $", taint {module.Module.TaintLetters}" : "";
             text.Append(CultureInfo.InvariantCulture, $"  - name: {Quote(module.Name)}  # {Comment(why)}{taint}\n");
@@ -83,7 +84,6 @@ public static class BaselineWriter
         return quoted.Append('"').ToString();
     }
 
-    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
 
     private static string Comment(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

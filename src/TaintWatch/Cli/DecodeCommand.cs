@@ -43,7 +43,7 @@ public static class DecodeCommand
                 var reading = KernelLog.TaintedString.Parse(text, explicitTable, out _);
                 if (reading is null)
                 {
-                    error.WriteLine($"taintwatch decode: cannot decode the Tainted: string in \"{ProcModulesParser.Shorten(input.Trim())}\": its width matches no known kernel family; give --kernel.taint-table");
+                    error.WriteLine($"taintwatch decode: cannot decode the Tainted: string in \"{Quoting.Shorten(input.Trim())}\": its width matches no known kernel family; give --kernel.taint-table");
                     return ExitCodes.Error;
                 }
                 decoded.Add((input, reading.Mask, reading.Table, $"{reading.How}"));

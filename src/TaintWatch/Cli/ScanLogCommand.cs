@@ -75,7 +75,7 @@ public static class ScanLogCommand
         foreach (var r in s.Reports)
         {
             output.WriteLine();
-            output.WriteLine($"[{r.Kind.ToString().ToUpperInvariant()}] line {r.StartLine}: {Shorten(r.Header, 160)}");
+            output.WriteLine($"[{r.Kind.ToString().ToUpperInvariant()}] line {r.StartLine}: {Quoting.Shorten(r.Header, 160)}");
             var who = string.Join(", ", new[] { r.Cpu is int c ? $"CPU {c}" : null, r.Pid is int p ? $"PID {p}" : null, r.Comm is { } comm ? $"comm {comm}" : null, r.Release is { } rel ? $"kernel {rel}" : null }.Where(x => x is not null));
             if (who.Length > 0)
             {
@@ -109,7 +109,7 @@ public static class ScanLogCommand
             }
             if (r.PanicMessage is not null)
             {
-                output.WriteLine($"  then: {Shorten(r.PanicMessage, 160)}");
+                output.WriteLine($"  then: {Quoting.Shorten(r.PanicMessage, 160)}");
             }
         }
         if (s.ReportCount > s.Reports.Count)
@@ -123,7 +123,7 @@ public static class ScanLogCommand
             var rows = new TextTable("LINE", "MODULE", "FLAG", "EVENT", "DETAIL");
             foreach (var e in s.Events.Take(500))
             {
-                rows.Add(e.Line.ToString(), e.Module ?? "-", e.Letter?.ToString() ?? "-", e.Kind.ToString(), Shorten(e.Detail ?? "", 60));
+                rows.Add(e.Line.ToString(), e.Module ?? "-", e.Letter?.ToString() ?? "-", e.Kind.ToString(), Quoting.Shorten(e.Detail ?? "", 60));
             }
             rows.Write(output, "  ");
         }
@@ -147,7 +147,6 @@ public static class ScanLogCommand
     private static string Format(ModuleListEntry m) =>
         m.Name + (m.Letters.Length > 0 || m.StateMark is not null ? $"({m.Letters}{m.StateMark})" : "") + (m.Unverified ? "(U)" : "");
 
-    private static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 3)] + "...";
 
     private static void WriteJson(Utf8JsonWriter w, KernelLogScanner s)
     {

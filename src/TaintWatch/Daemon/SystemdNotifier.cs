@@ -6,7 +6,7 @@ namespace TaintWatch.Daemon;
 /// <summary>
 /// sd_notify: READY=1, WATCHDOG=1, STOPPING=1 to $NOTIFY_SOCKET (path or '@' abstract name). Written here
 /// rather than taken from Microsoft.Extensions.Hosting.Systemd, which in .NET 10 sends no WATCHDOG=1 and
-/// silently detects nothing under ProtectProc=invisible (reference/dotnet-libraries.md §2).
+/// silently detects nothing under ProtectProc=invisible (it looks for systemd as its parent in /proc).
 /// </summary>
 public sealed class SystemdNotifier
 {

@@ -168,7 +168,7 @@ public static class KernelSnapshotReader
         var release = text.Trim();
         return release.Length > 0 && release.All(c => c > ' ' && c < 127)
             ? Reading<string>.Ok(source, release)
-            : Reading<string>.Fail(source, release.Length == 0 ? "is empty" : $"\"{ProcModulesParser.Shorten(release)}\" is not a kernel release string");
+            : Reading<string>.Fail(source, release.Length == 0 ? "is empty" : $"\"{Quoting.Shorten(release)}\" is not a kernel release string");
     }
 
     /// <summary>Parses the decimal value the kernel prints (an unsigned long).</summary>
@@ -177,7 +177,7 @@ public static class KernelSnapshotReader
         var trimmed = text.Trim();
         return ulong.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
             ? Reading<ulong>.Ok(source, value)
-            : Reading<ulong>.Fail(source, trimmed.Length == 0 ? "is empty" : $"\"{ProcModulesParser.Shorten(trimmed)}\" is not a decimal taint mask");
+            : Reading<ulong>.Fail(source, trimmed.Length == 0 ? "is empty" : $"\"{Quoting.Shorten(trimmed)}\" is not a decimal taint mask");
     }
 
     private static SourceStatus Status<T>(string collector, Reading<T> reading) =>

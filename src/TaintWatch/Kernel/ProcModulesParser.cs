@@ -52,18 +52,18 @@ public static class ProcModulesParser
         var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length is < 6 or > 7)
         {
-            error = $"expected 6 or 7 fields, found {fields.Length}: \"{Shorten(line)}\"";
+            error = $"expected 6 or 7 fields, found {fields.Length}: \"{Quoting.Shorten(line)}\"";
             return false;
         }
         var name = fields[0];
         if (name.Length > MaxNameLength || !name.All(IsNameChar))
         {
-            error = $"\"{Shorten(name)}\" is not a module name";
+            error = $"\"{Quoting.Shorten(name)}\" is not a module name";
             return false;
         }
         if (!ulong.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
         {
-            error = $"size \"{Shorten(fields[1])}\" of module {name} is not a number";
+            error = $"size \"{Quoting.Shorten(fields[1])}\" of module {name} is not a number";
             return false;
         }
         int? refCount = null;
@@ -71,7 +71,7 @@ public static class ProcModulesParser
         {
             if (!int.TryParse(fields[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var count))
             {
-                error = $"reference count \"{Shorten(fields[2])}\" of module {name} is not a number";
+                error = $"reference count \"{Quoting.Shorten(fields[2])}\" of module {name} is not a number";
                 return false;
             }
             refCount = count;
@@ -81,13 +81,13 @@ public static class ProcModulesParser
             : fields[3].Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (!TryParseState(fields[4], out var state))
         {
-            error = $"state \"{Shorten(fields[4])}\" of module {name} is not Live, Loading or Unloading";
+            error = $"state \"{Quoting.Shorten(fields[4])}\" of module {name} is not Live, Loading or Unloading";
             return false;
         }
         var address = fields[5];
         if (!address.StartsWith("0x", StringComparison.Ordinal))
         {
-            error = $"address \"{Shorten(address)}\" of module {name} does not start with 0x";
+            error = $"address \"{Quoting.Shorten(address)}\" of module {name} does not start with 0x";
             return false;
         }
         var letters = "";
@@ -96,7 +96,7 @@ public static class ProcModulesParser
         {
             if (!TryParseFlags(fields[6], out letters, out mark))
             {
-                error = $"flags \"{Shorten(fields[6])}\" of module {name} are not of the form (POE)";
+                error = $"flags \"{Quoting.Shorten(fields[6])}\" of module {name} are not of the form (POE)";
                 return false;
             }
         }
@@ -106,8 +106,9 @@ public static class ProcModulesParser
     }
 
     /// <summary>
-    /// Parses "(POE)", "(OE+)", "(-)" or RHEL 6's "(P)(U)". Letters are kept in the kernel's order; the
-    /// +/- marks are loading/unloading states, not taints.
+    /// Parses "(POE)", "(OE+)" or "(-)". Letters are kept in the kernel's order; the +/- marks are
+    /// loading/unloading states, not taints. (RHEL 6's "(P)(U)" is a shape of oops "Modules linked in:" lists,
+    /// parsed in KernelLog/, not of /proc/modules.)
     /// </summary>
     public static bool TryParseFlags(string text, out string letters, out char? mark)
     {
@@ -154,13 +155,4 @@ public static class ProcModulesParser
     }
 
     internal static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-';
-
-    /// <summary>Quotes hostile text safely in a message: at most 60 characters, control characters escaped.</summary>
-    internal static string Shorten(string text)
-    {
-        var cut = text.Length <= 60 ? text : text[..57] + "...";
-        return cut.Any(char.IsControl)
-            ? string.Concat(cut.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()))
-            : cut;
-    }
 }

@@ -78,7 +78,7 @@ public static class SecurityPostureReader
         var mode = close > open + 1 ? text[(open + 1)..close] : "";
         if (mode is not ("none" or "integrity" or "confidentiality"))
         {
-            problems.Add($"{paths.Lockdown}: \"{ProcModulesParser.Shorten(text.Trim())}\" names no mode in brackets");
+            problems.Add($"{paths.Lockdown}: \"{Quoting.Shorten(text.Trim())}\" names no mode in brackets");
             return SecurityPosture.Unknown;
         }
         return mode;
@@ -103,7 +103,7 @@ public static class SecurityPostureReader
             case "N" or "0":
                 return "off";
             default:
-                problems.Add($"{paths.SigEnforce}: \"{ProcModulesParser.Shorten(reading.Value.Trim())}\" is not Y or N");
+                problems.Add($"{paths.SigEnforce}: \"{Quoting.Shorten(reading.Value.Trim())}\" is not Y or N");
                 return SecurityPosture.Unknown;
         }
     }

@@ -62,7 +62,7 @@ public static class SysModuleReader
         var taint = Attribute("taint");
         if (taint is not null && !taint.All(char.IsAsciiLetter))
         {
-            problems.Add($"{Path.Combine(dir, "taint")}: \"{ProcModulesParser.Shorten(taint)}\" is not a string of taint letters");
+            problems.Add($"{Path.Combine(dir, "taint")}: \"{Quoting.Shorten(taint)}\" is not a string of taint letters");
             taint = null;
         }
         var srcVersion = Attribute("srcversion");

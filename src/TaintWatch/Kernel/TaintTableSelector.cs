@@ -62,7 +62,7 @@ public static partial class TaintTableSelector
     private static bool IsAtLeast(int? build, int firstBuild, int? minor, int firstMinor) =>
         minor is int m ? m >= firstMinor : build is int b && b >= firstBuild;
 
-    /// <summary>How many flags an upstream kernel of this version prints (kernel-facts §1.1, §3.3).</summary>
+    /// <summary>How many flags an upstream kernel of this version prints (the length of taint_flags[] in kernel/panic.c of that version).</summary>
     public static int UpstreamPrintedFlags(int major, int minor)
     {
         var v = ((long)Math.Min(major, 1_000_000) * 1000) + Math.Min(minor, 999);

@@ -1,8 +1,9 @@
 namespace TaintWatch.Kernel;
 
 /// <summary>
-/// The taint tables of every kernel family TaintWatch supports. Sources: ../shared/reference/kernel-facts.md
-/// §1 (upstream panic.h / panic.c) and §2 (RHEL 5–10 kernel.h, panic.c, rh_taint.c).
+/// The taint tables of every kernel family TaintWatch supports (docs/taint-tables.md). Sources: upstream
+/// include/linux/panic.h and kernel/panic.c (taint_flags[]); RHEL 5–10 include/linux/kernel.h, kernel/panic.c
+/// and kernel/rh_taint.c of each release's kernel source package.
 /// </summary>
 public static class TaintTables
 {

@@ -28,7 +28,7 @@ public static class TaintValueParser
             {
                 return true;
             }
-            error = $"\"{ProcModulesParser.Shorten(text)}\" is not a hexadecimal taint value (at most 16 hex digits after 0x)";
+            error = $"\"{Quoting.Shorten(text)}\" is not a hexadecimal taint value (at most 16 hex digits after 0x)";
             return false;
         }
         if (text.All(char.IsAsciiDigit))
@@ -37,7 +37,7 @@ public static class TaintValueParser
             {
                 return true;
             }
-            error = $"\"{ProcModulesParser.Shorten(text)}\" is larger than a 64-bit taint value";
+            error = $"\"{Quoting.Shorten(text)}\" is larger than a 64-bit taint value";
             return false;
         }
         var letters = text.Trim('(', ')');
@@ -46,7 +46,7 @@ public static class TaintValueParser
             kind = InputKind.Letters;
             return table.TryParseLetters(letters, out mask, out error);
         }
-        error = $"\"{ProcModulesParser.Shorten(text)}\" is neither a taint value (12801, 0x3201) nor taint letters (POE)";
+        error = $"\"{Quoting.Shorten(text)}\" is neither a taint value (12801, 0x3201) nor taint letters (POE)";
         return false;
     }
 }

@@ -3,7 +3,7 @@ using TaintWatch.Kernel;
 
 namespace TaintWatch.KernelLog;
 
-/// <summary>Recognises the kernel's module-load and taint messages (kernel-facts §8) and the letter each implies.</summary>
+/// <summary>Recognises the kernel's module-load and taint messages (kernel/module/main.c, kernel/module/signing.c and RHEL's rh_taint.c wordings) and the letter each implies.</summary>
 public static partial class ModuleLoadMessages
 {
     private sealed record Pattern(Regex Regex, ModuleLoadEventKind Kind, string? FlagName);

@@ -1,7 +1,7 @@
 namespace TaintWatch.Watch;
 
 /// <summary>
-/// What the daemon has already reported during one boot (DESIGN §7): the bits it saw set and when first,
+/// What the daemon has already reported during one boot (docs/state-file.md): the bits it saw set and when first,
 /// the modules it knows are loaded, the modules whose file no longer matches, and an outbox of events
 /// decided but not yet confirmed written, so that a crash between deciding and writing loses nothing.
 /// </summary>

@@ -45,7 +45,7 @@ public class TaintTableTests
         Assert.Equal("Tainted: P     ----", TaintTables.Rhel5.FormatTaintedString(1 | (1UL << 29)));
     }
 
-    // Computed examples of kernel-facts §3.3, spaces included.
+    // print_tainted() output computed from kernel/panic.c of each version, spaces included.
     [Theory]
     [InlineData("upstream-18", 0x3001UL, "Tainted: P           OE    ")]
     [InlineData("upstream-19", 0x3200UL, "Tainted: G        W  OE     ")]

@@ -6,7 +6,7 @@ namespace TaintWatch.Tests.Modules;
 
 /// <summary>
 /// Fixtures in tests/fixtures/modules/ are Debian's nhc_ipv6.ko with its signature stripped and then:
-/// the kernel-facts §6.4 GPG vector added as RHEL 5's .module_sig section or RHEL 6's "module.sig" note
+/// a real GPG signature packet added as RHEL 5's .module_sig section or RHEL 6's "module.sig" note
 /// (objcopy), or a RHEL 7 legacy X.509 trailer appended.
 /// </summary>
 public class LegacySignatureTests

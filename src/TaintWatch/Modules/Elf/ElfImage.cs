@@ -7,8 +7,8 @@ namespace TaintWatch.Modules.Elf;
 /// A small, bounds-checked reader of the ELF section table: every offset, size and count is checked
 /// against the file before use, so a crafted header can neither read outside the buffer nor make it
 /// allocate (it only slices). Reads ELF32/ELF64 of either byte order (x86_64, aarch64, ppc64le, s390x).
-/// ELFSharp, which the design names, allocates gigabytes or loops on crafted section tables
-/// (reference/dotnet-libraries.md §3.3); the tests use it as an oracle on real modules instead.
+/// ELFSharp allocates gigabytes or loops on crafted section tables (it trusts e_shnum and section sizes);
+/// the tests use it as an oracle on real modules instead.
 /// </summary>
 public sealed class ElfImage
 {

@@ -5,7 +5,7 @@ namespace TaintWatch.Modules.Signatures;
 /// <summary>
 /// The signature appended after a module's ELF image:
 /// [module][signer][key id][signature][struct module_signature, 12 bytes]["~Module signature appended~\n"].
-/// Kernel-facts §5.1–5.2; the same acceptance rules as kmod's libkmod-signature.c, so that "signed"
+/// Layout from the kernel's include/linux/module_signature.h (struct module_signature); the same acceptance rules as kmod's libkmod-signature.c, so that "signed"
 /// here means what modinfo shows as signed.
 /// </summary>
 public sealed record AppendedSignature(

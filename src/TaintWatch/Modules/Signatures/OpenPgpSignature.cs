@@ -4,7 +4,7 @@ namespace TaintWatch.Modules.Signatures;
 
 /// <summary>
 /// An OpenPGP signature packet (RFC 4880 §5.2), as RHEL 5 (.module_sig section) and RHEL 6 (.note.module.sig,
-/// note "module.sig" type 100) keep GPG module signatures. Kernel-facts §6; test vector §6.4.
+/// note "module.sig" type 100) keep GPG module signatures (RHEL 5/6 kernel/module-verify-sig.c).
 /// </summary>
 public sealed record OpenPgpSignature(
     int Version,

@@ -5,7 +5,7 @@ namespace TaintWatch.Modules.Signatures;
 
 /// <summary>
 /// The first SignerInfo of a module's PKCS#7 (CMS SignedData) signature: who signed, with which key, digest
-/// and signature value (RFC 5652 §5.3; kernel-facts §5.4). Read with System.Formats.Asn1 (in the box, DER rules).
+/// and signature value (RFC 5652 §5.3, as the kernel's scripts/sign-file.c writes it). Read with System.Formats.Asn1 (in the box, DER rules).
 /// </summary>
 public sealed record Pkcs7SignerInfo(
     byte[]? IssuerCommonName,
