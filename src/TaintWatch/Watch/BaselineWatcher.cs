@@ -20,6 +20,11 @@ public sealed class BaselineWatcher(string? path, bool optional = false)
 
     public bool Configured => path is not null;
 
+    private volatile bool _reread;
+
+    /// <summary>Makes the next <see cref="Refresh"/> read the file even if it looks unchanged (SIGHUP; from any thread).</summary>
+    public void RequestReread() => _reread = true;
+
     /// <summary>Re-reads the file when it changed; true when what is in force (or the problem) changed.</summary>
     public bool Refresh()
     {
@@ -37,7 +42,9 @@ public sealed class BaselineWatcher(string? path, bool optional = false)
         {
             stamp = null;
         }
-        if (stamp == _stamp && (stamp is not null || Problem is not null || optional))
+        var forced = _reread;
+        _reread = false;
+        if (!forced && stamp == _stamp && (stamp is not null || Problem is not null || optional))
         {
             return false;
         }

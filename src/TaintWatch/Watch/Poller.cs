@@ -66,6 +66,13 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         }
     }
 
+    /// <summary>SIGHUP: read the expected-modules file again at a poll started now, changed or not.</summary>
+    public void ReloadExpectedModules()
+    {
+        _baseline.RequestReread();
+        _wake.Set();
+    }
+
     /// <summary>From the listener thread: remember what the kernel announced and poll now.</summary>
     private void OnUevent(ModuleSighting? sighting)
     {

@@ -156,19 +156,26 @@ public sealed class WebConfigTests : IDisposable
     }
 
     [Fact]
-    public void Verified_passwords_are_cached_so_bcrypt_runs_once()
+    public async Task Verified_passwords_are_cached_so_bcrypt_runs_once()
     {
         var auth = new BasicAuthentication(new Dictionary<string, string> { ["u"] = BCrypt.Net.BCrypt.HashPassword("p", workFactor: 12) });
         var header = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("u:p"));
-        Assert.True(auth.IsAuthorized(header));
+        Assert.True(await auth.IsAuthorizedAsync(header, default));
         Assert.Equal(1, auth.Verifications);
         for (var i = 0; i < 100; i++)
         {
-            Assert.True(auth.IsAuthorized(header));
+            Assert.True(await auth.IsAuthorizedAsync(header, default));
         }
         Assert.Equal(1, auth.Verifications); // bcrypt at cost 12 ran once, not 101 times
-        Assert.False(auth.IsAuthorized("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("u:wrong"))));
-        Assert.False(auth.IsAuthorized("Basic !!notbase64"));
+        var wrong = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("u:wrong"));
+        Assert.False(await auth.IsAuthorizedAsync(wrong, default));
+        Assert.False(await auth.IsAuthorizedAsync(wrong, default));
+        Assert.Equal(2, auth.Verifications); // a repeated wrong password is remembered too, as exporter-toolkit does
+        Assert.False(await auth.IsAuthorizedAsync("Basic !!notbase64", default));
+        // RFC 9110 §11.1: the scheme is case-insensitive.
+        Assert.True(await auth.IsAuthorizedAsync("basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("u:p")), default));
+        Assert.True(await auth.IsAuthorizedAsync("BASIC  " + Convert.ToBase64String(Encoding.UTF8.GetBytes("u:p")), default));
+        Assert.False(await auth.IsAuthorizedAsync("Bearer " + Convert.ToBase64String(Encoding.UTF8.GetBytes("u:p")), default));
     }
 
     public void Dispose()

@@ -40,8 +40,8 @@ public sealed class MetricsServerTests : IAsyncDisposable
 
     private int Start(HttpServerLimits? limits = null, Dictionary<string, string>? users = null, string address = "127.0.0.1")
     {
-        var site = new MetricsSite("/metrics", _exposition, new BasicAuthentication(users ?? []));
-        _server = MetricsServer.Start([new IPEndPoint(IPAddress.Parse(address), 0)], site, tls: null, _sink, limits);
+        var site = new MetricsSite("/metrics", _exposition, new LiveWebConfig(WebSettings.From(WebConfig.Empty with { Users = users ?? [] }, _ => { })));
+        _server = MetricsServer.Start([new IPEndPoint(IPAddress.Parse(address), 0)], site, _sink, limits);
         return ((IPEndPoint)_server.LocalEndpoints[0]).Port;
     }
 
@@ -332,9 +332,9 @@ public sealed class MetricsServerTests : IAsyncDisposable
         free.Start();
         var freePort = ((IPEndPoint)free.LocalEndpoint).Port;
         free.Stop();
-        var site = new MetricsSite("/metrics", _exposition, new BasicAuthentication(new Dictionary<string, string>()));
+        var site = new MetricsSite("/metrics", _exposition, new LiveWebConfig(WebSettings.Plain));
         var error = Assert.Throws<SocketException>(() => MetricsServer.Start(
-            [new IPEndPoint(IPAddress.Loopback, freePort), new IPEndPoint(IPAddress.Loopback, port)], site, null, _sink));
+            [new IPEndPoint(IPAddress.Loopback, freePort), new IPEndPoint(IPAddress.Loopback, port)], site, _sink));
         Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
         using var again = new TcpListener(IPAddress.Loopback, freePort);
         again.Start(); // the first address was released when the second failed
