@@ -6,24 +6,21 @@ namespace TaintWatch.Web;
 /// <summary>
 /// HTTP basic authentication against bcrypt hashes, as exporter-toolkit does it. bcrypt costs tens of milliseconds
 /// of CPU by design, so:
-/// - one verification runs at a time, and waiting for it holds no thread (a wrong-password flood then takes one
-///   core at most, and requests that need no bcrypt are still served);
+/// - one verification runs at a time, on a thread of its own at the lowest priority (<see cref="BcryptQueue"/>):
+///   a wrong-password flood takes that thread only, and requests that need no bcrypt are still served at once;
 /// - results are remembered by a digest of user, hash and password (never the password in clear): a scraper's
 ///   right password costs one verification, a repeated wrong one costs none. Failures are kept apart from
 ///   successes, so a flood of wrong passwords cannot push a scraper's cached success out;
 /// - an unknown user is checked against one of the real users' hashes, so the answer takes as long as for a known
 ///   user with a wrong password and timing does not tell which user names exist.
 /// </summary>
-#pragma warning disable CA1001 // a SemaphoreSlim holds no OS handle unless AvailableWaitHandle is asked for; settings replaced on reload may still be in use
 public sealed class BasicAuthentication
-#pragma warning restore CA1001
 {
     private const int MaxSuccesses = 64;
     private const int MaxFailures = 1024;
 
     private readonly IReadOnlyDictionary<string, string> _users;
     private readonly string[] _decoys;
-    private readonly SemaphoreSlim _bcrypt = new(1, 1);
     private readonly Dictionary<string, bool> _successes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _failures = new(StringComparer.Ordinal);
     private int _verifications;
@@ -55,21 +52,8 @@ public sealed class BasicAuthentication
         {
             return remembered && known;
         }
-        await _bcrypt.WaitAsync(cancellationToken);
-        bool matches;
-        try
-        {
-            Interlocked.Increment(ref _verifications);
-            matches = BCrypt.Net.BCrypt.Verify(password, hash);
-        }
-        catch (Exception e) when (e is BCrypt.Net.SaltParseException or ArgumentException)
-        {
-            matches = false; // cannot happen for a hash WebConfig accepted; a refusal rather than a failed request
-        }
-        finally
-        {
-            _bcrypt.Release();
-        }
+        Interlocked.Increment(ref _verifications);
+        var matches = await BcryptQueue.VerifyAsync(password, hash).WaitAsync(cancellationToken);
         var ok = matches && known;
         Remember(key, ok);
         return ok;
