@@ -6,6 +6,7 @@ using System.Text;
 using TaintWatch.Journal;
 using TaintWatch.Metrics;
 using TaintWatch.Web;
+using Xunit.Abstractions;
 using static TaintWatch.Tests.Web.RawHttp;
 
 namespace TaintWatch.Tests.Web;
