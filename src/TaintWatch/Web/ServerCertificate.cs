@@ -36,7 +36,15 @@ public sealed class ServerCertificate
             var keyPem = tls.KeyPem ?? Read(tls.KeyFile!, "key_file");
             return new ServerCertificate(null, null, Create(() => X509Certificate2.CreateFromPem(certPem, keyPem), "cert / key"), default, log);
         }
-        var stamp = Stamp(tls.CertFile, tls.KeyFile);
+        (long, DateTime, long, DateTime) stamp;
+        try
+        {
+            stamp = Stamp(tls.CertFile, tls.KeyFile);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Unusable($"{tls.CertFile} / {tls.KeyFile}", e.InnerException ?? e);
+        }
         var context = Create(() => X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile), $"{tls.CertFile} / {tls.KeyFile}");
         return new ServerCertificate(tls.CertFile, tls.KeyFile, context, stamp, log);
     }
@@ -118,7 +126,10 @@ public sealed class ServerCertificate
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
         {
-            throw new InvalidDataException($"cannot load the TLS certificate and key {what}: {e.Message}; the key must be the certificate's, both PEM, and readable by the service user (chgrp taintwatch key.pem; chmod 0640 key.pem)", e);
+            throw Unusable(what, e);
         }
     }
+
+    private static InvalidDataException Unusable(string what, Exception e) =>
+        new($"cannot load the TLS certificate and key {what}: {e.Message}; the key must be the certificate's, both PEM, and readable by the service user (chgrp taintwatch key.pem; chmod 0640 key.pem)", e);
 }
