@@ -8,7 +8,9 @@ namespace TaintWatch.Web;
 /// <summary>The TLS part of a web config: where the certificate and key are, and which protocol versions and suites.</summary>
 /// <param name="CertFile">cert_file (resolved against the config's directory), or null when the PEM is inline (cert).</param>
 /// <param name="CertPem">cert: the PEM itself, or null.</param>
-public sealed record TlsServerConfig(string? CertFile, string? KeyFile, string? CertPem, string? KeyPem, SslProtocols Protocols, IReadOnlyList<TlsCipherSuite>? CipherSuites);
+/// <param name="ClientCaFile">client_ca_file (resolved), or null; ClientCaPem is client_ca, the PEM inline.</param>
+public sealed record TlsServerConfig(string? CertFile, string? KeyFile, string? CertPem, string? KeyPem, SslProtocols Protocols, IReadOnlyList<TlsCipherSuite>? CipherSuites,
+    ClientAuth ClientAuth = ClientAuth.NoClientCert, string? ClientCaFile = null, string? ClientCaPem = null, IReadOnlyList<string>? ClientAllowedSans = null);
 
 /// <summary>rate_limit: at most one request per Interval on average, Burst at once (golang.org/x/time/rate's token bucket).</summary>
 public sealed record RateLimit(TimeSpan Interval, int Burst);
@@ -17,7 +19,7 @@ public sealed record RateLimit(TimeSpan Interval, int Burst);
 /// --web.config.file in Prometheus exporter-toolkit's schema (docs/web-configuration.md): tls_server_config,
 /// http_server_config, basic_auth_users and rate_limit, with its names and its refusals (go-yaml's strict mode:
 /// an unknown key is an error, so a typo cannot silently turn TLS or authentication off). What .NET cannot do as
-/// Go does (client certificates, curve_preferences, TLS 1.0/1.1) is refused rather than ignored. Every error
+/// Go does (curve_preferences, TLS 1.0/1.1) is refused rather than ignored. Every error
 /// names the file, the line and what to write instead. Read with YamlDotNet's node model (no reflection: NativeAOT).
 /// </summary>
 public sealed record WebConfig(TlsServerConfig? Tls, IReadOnlyDictionary<string, string> Users, IReadOnlyList<KeyValuePair<string, string>> Headers, RateLimit? RateLimit)
@@ -122,7 +124,8 @@ public sealed record WebConfig(TlsServerConfig? Tls, IReadOnlyDictionary<string,
 
     private static TlsServerConfig? ReadTls(Reader reader, YamlNode node)
     {
-        string? certFile = null, keyFile = null, cert = null, key = null, clientAuth = null;
+        string? certFile = null, keyFile = null, cert = null, key = null, clientAuth = null, clientCaFile = null, clientCa = null;
+        List<string>? allowedSans = null;
         SslProtocols min = SslProtocols.Tls12, max = SslProtocols.Tls13;
         List<TlsCipherSuite>? suites = null;
         foreach (var (name, value) in reader.Mapping(node, "tls_server_config"))
@@ -179,15 +182,28 @@ public sealed record WebConfig(TlsServerConfig? Tls, IReadOnlyDictionary<string,
                         throw reader.Error(value, $"invalid ClientAuth: {clientAuth}; write one of {string.Join(", ", ClientAuthTypes)}");
                     }
                     break;
-                case "client_ca_file" or "client_ca" or "client_allowed_sans":
-                    throw reader.Error(value, $"{name}: client certificates are not supported by TaintWatch yet; remove it and use basic_auth_users");
+                case "client_ca_file":
+                    clientCaFile = reader.OptionalPath(value);
+                    break;
+                case "client_ca":
+                    clientCa = reader.Optional(value);
+                    break;
+                case "client_allowed_sans":
+                    allowedSans = [.. reader.Sequence(value, name).Select(item => reader.Scalar(item, "a subject alternative name"))];
+                    break;
                 default:
-                    throw reader.Error(value, $"tls_server_config.{name} is not a setting; write cert_file, key_file (or cert, key), min_version, max_version, cipher_suites, prefer_server_cipher_suites");
+                    throw reader.Error(value, $"tls_server_config.{name} is not a setting; write cert_file, key_file (or cert, key), min_version, max_version, cipher_suites, prefer_server_cipher_suites, client_auth_type, client_ca_file (or client_ca), client_allowed_sans");
             }
         }
-        if (clientAuth is not null and not "NoClientCert")
+        // "RequireClientCert" is exporter-toolkit's older name for RequireAnyClientCert.
+        var auth = clientAuth is null ? ClientAuth.NoClientCert : Enum.Parse<ClientAuth>(clientAuth == "RequireClientCert" ? "RequireAnyClientCert" : clientAuth);
+        if ((clientCaFile is not null || clientCa is not null) && auth == ClientAuth.NoClientCert)
         {
-            throw reader.Error(node, $"client_auth_type {clientAuth}: client certificates are not supported by TaintWatch yet; write NoClientCert or remove it, and use basic_auth_users");
+            throw reader.Error(node, "client CA's have been configured without a Client Auth Policy; write client_auth_type: RequireAndVerifyClientCert (or remove client_ca_file)");
+        }
+        if (allowedSans is not null && auth is not (ClientAuth.RequireAnyClientCert or ClientAuth.RequireAndVerifyClientCert))
+        {
+            throw reader.Error(node, "client_allowed_sans requires client_auth_type to be one of RequireAnyClientCert or RequireAndVerifyClientCert; write one of them");
         }
         if (certFile is null && cert is null && keyFile is null && key is null)
         {
@@ -207,7 +223,7 @@ public sealed record WebConfig(TlsServerConfig? Tls, IReadOnlyDictionary<string,
         }
         var protocols = (min <= SslProtocols.Tls12 ? SslProtocols.Tls12 : SslProtocols.None) | (max >= SslProtocols.Tls13 ? SslProtocols.Tls13 : SslProtocols.None);
         return new TlsServerConfig(certFile, keyFile, certFile is null ? cert : null, keyFile is null ? key : null, protocols,
-            suites is null ? null : [.. suites.Union(Tls13Suites)]);
+            suites is null ? null : [.. suites.Union(Tls13Suites)], auth, clientCaFile, clientCaFile is null ? clientCa : null, allowedSans);
     }
 
     private static SslProtocols ReadVersion(Reader reader, YamlNode node, string name)

@@ -5,14 +5,15 @@ namespace TaintWatch.Web;
 /// <summary>One web config made ready to serve: users, extra headers, rate limit and, with TLS, the certificate and options.</summary>
 public sealed class WebSettings
 {
-    private WebSettings(BasicAuthentication auth, string[] headers, TokenBucket? rateLimit, ServerCertificate? certificate, TlsServerConfig? tls)
+    private WebSettings(BasicAuthentication auth, string[] headers, TokenBucket? rateLimit, ServerCertificate? certificate, TlsServerConfig? tls, ClientCertificatePolicy? clients)
     {
-        (Auth, Headers, RateLimit, Certificate, _tls) = (auth, headers, rateLimit, certificate, tls);
+        (Auth, Headers, RateLimit, Certificate, _tls, _clients) = (auth, headers, rateLimit, certificate, tls, clients);
     }
 
     private readonly TlsServerConfig? _tls;
+    private readonly ClientCertificatePolicy? _clients;
 
-    public static readonly WebSettings Plain = new(BasicAuthentication.None, [], null, null, null);
+    public static readonly WebSettings Plain = new(BasicAuthentication.None, [], null, null, null, null);
 
     public BasicAuthentication Auth { get; }
 
@@ -29,7 +30,8 @@ public sealed class WebSettings
         [.. config.Headers.Select(h => $"{h.Key}: {h.Value}")],
         config.RateLimit is { } limit ? new TokenBucket(limit, TimeProvider.System) : null,
         config.Tls is { } tls ? ServerCertificate.Load(tls, log) : null,
-        config.Tls);
+        config.Tls,
+        config.Tls is { } t ? new ClientCertificatePolicy(t.ClientAuth, ClientCertificatePolicy.LoadAuthorities(t.ClientCaFile, t.ClientCaPem), t.ClientAllowedSans) : null);
 
     /// <summary>The options for one TLS handshake: the certificate as it is on disk now, the versions and suites configured.</summary>
     public SslServerAuthenticationOptions? TlsOptions() => Certificate is null || _tls is null ? null : new SslServerAuthenticationOptions
@@ -38,5 +40,7 @@ public sealed class WebSettings
         EnabledSslProtocols = _tls.Protocols,
         CipherSuitesPolicy = _tls.CipherSuites is { } suites ? new CipherSuitesPolicy(suites) : null,
         AllowRenegotiation = false,
+        ClientCertificateRequired = _clients?.Ask == true,
+        RemoteCertificateValidationCallback = _clients is { Ask: true } clients ? (_, certificate, _, _) => clients.Accepts(certificate) : null,
     };
 }
