@@ -41,7 +41,7 @@ public sealed class BasicAuthentication
     /// <summary>Whether an Authorization header value names a user and its password (RFC 7617; the scheme in any case).</summary>
     public async ValueTask<bool> IsAuthorizedAsync(string? header, CancellationToken cancellationToken)
     {
-        if (!TryDecode(header, out var user, out var password))
+        if (!Enabled || !TryDecode(header, out var user, out var password))
         {
             return false;
         }
