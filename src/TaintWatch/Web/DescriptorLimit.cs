@@ -4,7 +4,8 @@ namespace TaintWatch.Web;
 
 /// <summary>
 /// RLIMIT_NOFILE: systemd starts services with a soft limit of 1024 and a hard one of 524288 (its default since
-/// v240), and expects a program that needs more to raise the soft limit itself. The metrics server sizes its
+/// v240), and expects a program that needs more to raise the soft limit itself. CoreCLR does it at start;
+/// NativeAOT does not (a build without this stayed at 1024 under prlimit --nofile=1024:4096). The metrics server sizes its
 /// connection table from what is left, so that accept() never fails for want of a descriptor.
 /// </summary>
 public static partial class DescriptorLimit
