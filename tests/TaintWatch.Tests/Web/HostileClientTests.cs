@@ -41,16 +41,16 @@ public sealed class HostileClientTests : IAsyncDisposable
         _sink = new EventSink("console", "info", "/nonexistent", _log);
     }
 
-    private int Start(IReadOnlyDictionary<string, string>? users = null, HttpServerLimits? limits = null)
+    private int Start(IReadOnlyDictionary<string, string>? users = null, HttpServerLimits? limits = null, TlsServerConfig? tls = null)
     {
-        var settings = WebSettings.From(WebConfig.Empty with { Users = users ?? new Dictionary<string, string>() }, _ => { });
+        var settings = WebSettings.From(WebConfig.Empty with { Users = users ?? new Dictionary<string, string>(), Tls = tls }, _ => { });
         var site = new MetricsSite("/metrics", _exposition, new LiveWebConfig(settings));
         _server = MetricsServer.Start([new IPEndPoint(IPAddress.Loopback, 0)], site, _sink, limits);
         return ((IPEndPoint)_server.LocalEndpoints[0]).Port;
     }
 
     /// <summary>A scraper's view: one request per fresh connection (the worst case: a kept one would skip the accept), timed.</summary>
-    private static async Task<(List<double> Milliseconds, List<string> Failures)> Scrape(int port, int count, string? authorization = null)
+    private static async Task<(List<double> Milliseconds, List<string> Failures)> Scrape(int port, int count, string? authorization = null, bool tls = false)
     {
         var times = new List<double>();
         var failures = new List<string>();
@@ -62,7 +62,14 @@ public sealed class HostileClientTests : IAsyncDisposable
                 using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
-                await using var stream = new NetworkStream(client, ownsSocket: false) { ReadTimeout = 5000 };
+                Stream stream = new NetworkStream(client, ownsSocket: false) { ReadTimeout = 5000 };
+                await using var disposeStream = stream;
+                if (tls)
+                {
+                    var ssl = new SslStream(stream, false, (_, cert, _, _) => cert is not null);
+                    await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, cancel.Token);
+                    stream = ssl;
+                }
                 await Send(stream, $"GET /metrics HTTP/1.1\r\n{(authorization is null ? "" : $"Authorization: {authorization}\r\n")}\r\n");
                 var response = await ReadAsync(stream, cancel.Token);
                 if (response.Status != 200)
@@ -70,7 +77,7 @@ public sealed class HostileClientTests : IAsyncDisposable
                     failures.Add($"status {response.Status}");
                 }
             }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
             {
                 failures.Add(e.GetType().Name + ": " + e.Message);
             }
@@ -156,6 +163,45 @@ public sealed class HostileClientTests : IAsyncDisposable
             await stop.CancelAsync();
             await drip;
             attack.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Ten_thousand_idle_connections_and_stalled_handshakes_on_the_TLS_port_do_not_keep_a_scraper_out()
+    {
+        var limit = DescriptorLimit.RaiseToHard();
+        Assert.True(limit >= Attackers + HttpServerLimits.Default.MaxConnections + 200, $"this test needs {Attackers + 1224} descriptors; RLIMIT_NOFILE hard limit is {limit}");
+        var directory = Directory.CreateTempSubdirectory("tw-hostile-tls-");
+        try
+        {
+            using (var key = System.Security.Cryptography.RSA.Create(2048))
+            {
+                var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+                using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+                File.WriteAllText(Path.Combine(directory.FullName, "tls.crt"), certificate.ExportCertificatePem());
+                File.WriteAllText(Path.Combine(directory.FullName, "tls.key"), key.ExportPkcs8PrivateKeyPem());
+            }
+            var port = Start(tls: new TlsServerConfig(Path.Combine(directory.FullName, "tls.crt"), Path.Combine(directory.FullName, "tls.key"), null, null,
+                System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13, null));
+            // Half say nothing; half send the first bytes of a ClientHello and stall inside the handshake.
+            var attack = await Open(port, Attackers / 2, null);
+            attack.AddRange(await Open(port, Attackers / 2, [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
+            try
+            {
+                var (times, failures) = await Scrape(port, 100, tls: true);
+                _output.WriteLine($"TLS: {times.Count} scrapes, p99 {P99(times):0.0} ms, slowest {times.Max():0.0} ms, {failures.Count} failed; {_server!.OpenConnections} connections held");
+                Assert.Empty(failures);
+                Assert.True(P99(times) < 1000, $"p99 {P99(times):0.0} ms; slowest {times.Max():0.0} ms");
+                Assert.True(_server.OpenConnections <= HttpServerLimits.Default.MaxConnections, $"{_server.OpenConnections} connections held");
+            }
+            finally
+            {
+                attack.ForEach(s => s.Dispose());
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
         }
     }
 
