@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using TaintWatch.Journal;
@@ -24,9 +23,9 @@ public static class RunCommand
         var format = new Option<string>("--log.format") { Description = "auto (the journal when reachable, else stderr), journal or console.", DefaultValueFactory = _ => "auto" };
         var table = TableOption.Create("Override the taint table chosen from the kernel release.");
         var filesInterval = new Option<string>("--poll.module-files-interval") { Description = "How often the files of loaded modules are re-checked for replacement when nothing else changed (a new or changed module is always checked at once).", DefaultValueFactory = _ => "30s" };
-        var webConfig = new Option<string?>("--web.config.file") { Description = "TLS and basic-auth settings in Prometheus exporter-toolkit's YAML (tls_server_config, basic_auth_users with bcrypt hashes)." };
+        var webConfig = new Option<string?>("--web.config.file") { Description = "TLS, basic auth, response headers and rate limit in Prometheus exporter-toolkit's YAML (tls_server_config, basic_auth_users with bcrypt hashes, http_server_config.headers, rate_limit). Re-read on SIGHUP (systemctl reload); the certificate and key files are also re-read when they change." };
         var uevents = new Option<bool>("--poll.uevents") { Description = "Poll at once when the kernel announces a module load or unload (netlink uevents; no privilege needed), so a module loaded and unloaded within a second is still reported. --poll.uevents=false keeps only the timed poll.", DefaultValueFactory = _ => true };
-        var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (YAML: signers and modules, globs allowed; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest. Re-read when it changes. Default: {DefaultExpectedFile} when it exists." };
+        var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (YAML: signers and modules, globs allowed; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest. Re-read when it changes and on SIGHUP. Default: {DefaultExpectedFile} when it exists." };
         var fileTimeout = new Option<string>("--poll.module-file-timeout") { Description = "How long one module file may take to read (a hung NFS, FUSE or 9p mount under /lib/modules) before its signature is reported as unknown, \"timed out\"; the kernel's taint state and the other modules are served meanwhile.", DefaultValueFactory = _ => "10s" };
         var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
         var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
@@ -55,49 +54,17 @@ public static class RunCommand
             {
                 return ExitCodes.Error;
             }
-            Web.WebConfig web = new(null, null, null, new Dictionary<string, string>());
-            if (r.GetValue(webConfig) is { Length: > 0 } configPath)
-            {
-                try
-                {
-                    web = Web.WebConfig.Load(configPath);
-                }
-                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-                {
-                    Console.Error.WriteLine($"taintwatch run: --web.config.file: {e.Message}");
-                    return ExitCodes.Error;
-                }
-            }
             var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!, filesPeriod, r.GetValue(uevents),
                 r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, ModuleFileTimeout: filePatience);
-            return Run(options, web);
+            return Run(options, r.GetValue(webConfig) is { Length: > 0 } configPath ? configPath : null);
         });
         return command;
     }
 
     public const string DefaultExpectedFile = "/etc/taintwatch/expected-modules.yaml";
 
-    public static int Run(DaemonOptions options, Web.WebConfig web)
+    public static int Run(DaemonOptions options, string? webConfigPath)
     {
-        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
-        if (web.UsesTls)
-        {
-            try
-            {
-                certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(web.CertFile!, web.KeyFile);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
-            {
-                Console.Error.WriteLine($"taintwatch run: cannot load the TLS certificate {web.CertFile} / key {web.KeyFile}: {e.Message}");
-                return ExitCodes.Error;
-            }
-        }
-        var protocols = web.MinVersion switch
-        {
-            "TLS13" => System.Security.Authentication.SslProtocols.Tls13,
-            _ => System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-        };
-        var auth = new Web.BasicAuthentication(web.Users);
         var endpoints = new List<IPEndPoint>();
         foreach (var address in options.ListenAddresses)
         {
@@ -109,17 +76,27 @@ public static class RunCommand
             endpoints.Add(endpoint);
         }
         using var sink = new EventSink(options.LogFormat, options.LogLevel, options.JournalSocket, Console.Error);
-        var metrics = new TaintMetrics();
-        var site = new Web.MetricsSite(options.TelemetryPath, metrics.Exposition, auth);
-        var tls = certificate is null ? null : new SslServerAuthenticationOptions
+        Web.LiveWebConfig web;
+        try
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null),
-            EnabledSslProtocols = protocols,
+            web = Web.LiveWebConfig.Load(webConfigPath, sink);
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"taintwatch run: --web.config.file: {e.Message}");
+            return ExitCodes.Error;
+        }
+        var metrics = new TaintMetrics();
+        var site = new Web.MetricsSite(options.TelemetryPath, metrics.Exposition, web);
+        // Idle or slow clients make room for new ones rather than lock them out; the table is sized to the descriptors.
+        var limits = Web.HttpServerLimits.Default with
+        {
+            MaxConnections = Web.DescriptorLimit.Connections(Web.DescriptorLimit.RaiseToHard(), Web.HttpServerLimits.Default.MaxConnections),
         };
         Web.MetricsServer server;
         try
         {
-            server = Web.MetricsServer.Start(endpoints, site, tls, sink);
+            server = Web.MetricsServer.Start(endpoints, site, sink, limits);
         }
         catch (SocketException e)
         {
@@ -137,6 +114,15 @@ public static class RunCommand
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Stop);
         using var loop = new PollLoop(options, TimeProvider.System, sink, metrics, new SystemdNotifier());
+        // SIGHUP (systemctl reload): re-read the web config and the expected-modules file in this process. A broken
+        // file keeps what is in force and logs one line; the certificate files are also re-read, without a signal,
+        // at the first handshake after they change.
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true; // the default action would end the process (exit 129)
+            web.Reload();
+            loop.ReloadExpectedModules();
+        });
         try
         {
             loop.Run(stopping.Token);

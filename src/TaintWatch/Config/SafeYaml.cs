@@ -47,7 +47,7 @@ public static class SafeYaml
         }
         catch (YamlException e)
         {
-            throw new InvalidDataException($"{path}: not valid YAML: {e.Message}", e);
+            throw new InvalidDataException($"{path}: line {e.Start.Line}: not valid YAML: {e.Message}", e);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {

@@ -58,6 +58,13 @@ public sealed class PollLoop : IDisposable
         }
     }
 
+    /// <summary>SIGHUP: read the expected-modules file again at a poll started now, changed or not.</summary>
+    public void ReloadExpectedModules()
+    {
+        _poller.ReloadExpectedModules();
+        _wake.Set();
+    }
+
     /// <summary>From the listener thread: remember what the kernel announced and poll now.</summary>
     private void OnUevent(ModuleSighting? sighting)
     {

@@ -69,6 +69,9 @@ public sealed class Poller : IDisposable
 
     public void LoadState() => _outbox.Load();
 
+    /// <summary>Makes the next poll read the expected-modules file even if it looks unchanged (SIGHUP; from any thread).</summary>
+    public void ReloadExpectedModules() => _baseline.RequestReread();
+
     /// <summary>From the listener thread: remember what the kernel announced.</summary>
     public void Sighted(ModuleSighting sighting)
     {

@@ -21,6 +21,11 @@ public sealed class BaselineWatcher(string? path, bool optional = false)
 
     public bool Configured => path is not null;
 
+    private volatile bool _reread;
+
+    /// <summary>Makes the next <see cref="Refresh"/> read the file even if it looks unchanged (SIGHUP; from any thread).</summary>
+    public void RequestReread() => _reread = true;
+
     /// <summary>Re-reads the file when it changed; true when what is in force (or the problem) changed.</summary>
     public bool Refresh()
     {
@@ -29,9 +34,11 @@ public sealed class BaselineWatcher(string? path, bool optional = false)
             return false;
         }
         var stamp = Kernel.FileIdentity.Of(path, out _);
+        var forced = _reread;
+        _reread = false;
         // An unreadable file is tried again at every poll (a failure is never cached); anything else only when
-        // its identity changed, which an edit, a chmod or a restorecon (ctime) all do.
-        if (stamp == _stamp && !_unreadable && (stamp is not null || Problem is not null || optional))
+        // its identity changed, which an edit, a chmod or a restorecon (ctime) all do, or on SIGHUP.
+        if (!forced && stamp == _stamp && !_unreadable && (stamp is not null || Problem is not null || optional))
         {
             return false;
         }

@@ -4,41 +4,78 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Stage = TaintWatch.Web.ConnectionTable.Stage;
 
 namespace TaintWatch.Web;
 
 /// <summary>
 /// One client connection: the TLS handshake when configured, then requests answered one after another
-/// (keep-alive, pipelining) until the client closes, asks to close, sends a body, errs or stays silent too long.
-/// Timeouts are one-shot timers armed only while waiting on the client, so an idle daemon has no timer at all.
+/// (keep-alive, pipelining) until the client closes, asks to close, sends a body, errs, stays silent too long, or
+/// the connection is closed to make room for a newcomer (<see cref="ConnectionTable"/>). While waiting on the
+/// client it holds no buffer (zero-byte reads), so thousands of idle connections cost little. Timeouts are one-shot
+/// timers armed only while waiting on the client, so an idle daemon has no timer at all.
 /// </summary>
-public sealed class HttpConnection(Socket socket, MetricsSite site, SslServerAuthenticationOptions? tls, HttpServerLimits limits)
+public sealed class HttpConnection(Socket socket, MetricsSite site, ConnectionTable table, ConnectionTable.Entry entry, HttpServerLimits limits)
 {
+    /// <summary>What Go's net/http answers a plain request on a TLS port (its tlsRecordHeaderLooksLikeHTTP check).</summary>
+    private static readonly byte[] PlainOnTlsPort = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"u8.ToArray();
+
+    private const byte TlsHandshakeRecord = 0x16;
+
     public async Task ServeAsync(CancellationToken stopping)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var buffer = ArrayPool<byte>.Shared.Rent(HttpRequestParser.MaxHeadBytes);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping, entry.Evicted);
         Stream? stream = null;
         try
         {
             // A response goes out in one or two writes: Nagle would hold the second for the client's delayed ACK.
             socket.NoDelay = true;
             stream = new NetworkStream(socket, ownsSocket: true);
-            if (tls is not null)
+            if (!table.Enter(entry, Stage.WaitingFirstRequest))
+            {
+                return;
+            }
+            // The client's first byte, waited for without a buffer; a silent client is dropped after HeadTimeout.
+            timeout.CancelAfter(limits.HeadTimeout);
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, timeout.Token);
+            var first = new byte[1];
+            if (await socket.ReceiveAsync(first, SocketFlags.Peek, timeout.Token) == 0)
+            {
+                return; // closed by the client
+            }
+            if (site.Web.UsesTls != (first[0] == TlsHandshakeRecord))
+            {
+                // The wrong scheme: answer at once rather than wait for a head or a handshake that will never come.
+                table.Enter(entry, Stage.Writing);
+                timeout.CancelAfter(limits.WriteTimeout);
+                if (site.Web.UsesTls)
+                {
+                    await stream.WriteAsync(PlainOnTlsPort, timeout.Token);
+                }
+                else
+                {
+                    await WriteAsync(stream, HttpResponse.Text(400, "Client sent a TLS handshake to a plain HTTP server: scrape it with http://, or give it a web config with tls_server_config.\n"), head: false, http11: true, keepAlive: false, timeout.Token);
+                }
+                return;
+            }
+            if (site.Web.Current.TlsOptions() is { } tls)
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = ssl;
                 timeout.CancelAfter(limits.HandshakeTimeout);
                 await ssl.AuthenticateAsServerAsync(tls, timeout.Token);
+                timeout.CancelAfter(limits.HeadTimeout);
             }
-            await ServeRequestsAsync(stream, buffer, timeout, stopping);
+            await ServeRequestsAsync(stream, timeout, stopping);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or AuthenticationException or ObjectDisposedException)
         {
-            // The client went away, stalled, or spoke something else than TLS/HTTP: nothing to answer.
+            // The client went away, stalled, spoke something else than TLS/HTTP, or gave way to a newcomer: nothing to answer.
         }
         finally
         {
+            // Released first: a client that sees the close and reconnects at once must find its place free.
+            table.Release(entry);
             if (stream is null)
             {
                 socket.Dispose(); // reset before it could be served
@@ -47,51 +84,82 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, SslServerAut
             {
                 await stream.DisposeAsync();
             }
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private async Task ServeRequestsAsync(Stream stream, byte[] buffer, CancellationTokenSource timeout, CancellationToken stopping)
+    private async Task ServeRequestsAsync(Stream stream, CancellationTokenSource timeout, CancellationToken stopping)
     {
+        byte[]? buffer = null;
         var filled = 0;
-        while (true)
+        var served = false;
+        try
         {
-            timeout.CancelAfter(filled == 0 ? limits.KeepAliveTimeout : limits.HeadTimeout);
-            HttpRequestHead? request;
-            int consumed;
-            HttpRefusal? refusal;
-            while (HttpRequestParser.Parse(buffer.AsSpan(0, filled), out request, out consumed, out refusal) == HttpRequestParser.Outcome.Incomplete)
+            while (true)
             {
-                var read = await stream.ReadAsync(buffer.AsMemory(filled, HttpRequestParser.MaxHeadBytes - filled), timeout.Token);
-                if (read == 0)
+                if (filled == 0 && served)
                 {
-                    return; // closed by the client
-                }
-                if (filled == 0)
-                {
+                    // Between two requests: give the buffer back and wait for the next one without it.
+                    if (!table.Enter(entry, Stage.WaitingNextRequest))
+                    {
+                        return;
+                    }
+                    ArrayPool<byte>.Shared.Return(buffer!);
+                    buffer = null;
+                    timeout.CancelAfter(limits.KeepAliveTimeout);
+                    _ = await stream.ReadAsync(Memory<byte>.Empty, timeout.Token); // returns when data is there (or at the end)
                     timeout.CancelAfter(limits.HeadTimeout);
                 }
-                filled += read;
-            }
-            if (refusal is not null)
-            {
+                buffer ??= ArrayPool<byte>.Shared.Rent(HttpRequestParser.MaxHeadBytes);
+                HttpRequestHead? request;
+                int consumed;
+                HttpRefusal? refusal;
+                while (HttpRequestParser.Parse(buffer.AsSpan(0, filled), out request, out consumed, out refusal) == HttpRequestParser.Outcome.Incomplete)
+                {
+                    var read = await stream.ReadAsync(buffer.AsMemory(filled, HttpRequestParser.MaxHeadBytes - filled), timeout.Token);
+                    if (read == 0)
+                    {
+                        return; // closed by the client
+                    }
+                    filled += read;
+                }
+                if (refusal is not null)
+                {
+                    table.Enter(entry, Stage.Writing);
+                    timeout.CancelAfter(limits.WriteTimeout);
+                    await WriteAsync(stream, HttpResponse.Text(refusal.Status, $"{refusal.Reason}\n"), head: false, http11: true, keepAlive: false, timeout.Token);
+                    return;
+                }
+                // From here the request is answered whatever arrives: a newcomer cannot make it give way.
+                if (!table.Enter(entry, Stage.Busy))
+                {
+                    return;
+                }
+                // A request with a body (none is expected) is answered, then the connection closed rather than the body read.
+                var keepAlive = request!.KeepAlive && !request.HasBody;
+                // Not the client's time: serialising after a poll, or bcrypt, may wait for other requests.
+                timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                var response = await site.RespondAsync(request, stopping);
+                if (!table.Enter(entry, Stage.Writing))
+                {
+                    return;
+                }
                 timeout.CancelAfter(limits.WriteTimeout);
-                await WriteAsync(stream, HttpResponse.Text(refusal.Status, $"{refusal.Reason}\n"), head: false, http11: true, keepAlive: false, timeout.Token);
-                return;
+                await WriteAsync(stream, response, request.Method == "HEAD", request.Http11, keepAlive, timeout.Token);
+                served = true;
+                if (!keepAlive)
+                {
+                    return;
+                }
+                Buffer.BlockCopy(buffer, consumed, buffer, 0, filled - consumed);
+                filled -= consumed;
             }
-            // A request with a body (none is expected) is answered, then the connection closed rather than the body read.
-            var keepAlive = request!.KeepAlive && !request.HasBody;
-            // Not the client's time: serialising after a poll may wait for another scrape doing it.
-            timeout.CancelAfter(Timeout.InfiniteTimeSpan);
-            var response = await site.RespondAsync(request, stopping);
-            timeout.CancelAfter(limits.WriteTimeout);
-            await WriteAsync(stream, response, request.Method == "HEAD", request.Http11, keepAlive, timeout.Token);
-            if (!keepAlive)
+        }
+        finally
+        {
+            if (buffer is not null)
             {
-                return;
+                ArrayPool<byte>.Shared.Return(buffer);
             }
-            Buffer.BlockCopy(buffer, consumed, buffer, 0, filled - consumed);
-            filled -= consumed;
         }
     }
 

@@ -15,6 +15,7 @@ public sealed record HttpResponse(int Status, string ContentType, ReadOnlyMemory
         401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         505 => "HTTP Version Not Supported",
         _ => "Error",

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using TaintWatch.Journal;
 using TaintWatch.Logging;
@@ -16,25 +15,28 @@ public sealed class MetricsServer : IAsyncDisposable
 {
     private readonly List<Socket> _listeners;
     private readonly MetricsSite _site;
-    private readonly SslServerAuthenticationOptions? _tls;
     private readonly EventSink _sink;
     private readonly HttpServerLimits _limits;
+    private readonly ConnectionTable _connections;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _acceptLoops = [];
-    private int _open;
-    private int _refusedLogged;
+    private int _fullLogged;
 
-    private MetricsServer(List<Socket> listeners, MetricsSite site, SslServerAuthenticationOptions? tls, EventSink sink, HttpServerLimits limits)
+    private MetricsServer(List<Socket> listeners, MetricsSite site, EventSink sink, HttpServerLimits limits)
     {
         _limits = limits;
         _listeners = listeners;
         _site = site;
-        _tls = tls;
         _sink = sink;
+        _connections = new ConnectionTable(limits.MaxConnections);
     }
 
+    /// <summary>Connections held now (for tests and diagnostics).</summary>
+    public int OpenConnections => _connections.Open;
+
     /// <summary>Binds every address now, so that a taken port is an error at start (SocketException), then accepts.</summary>
-    public static MetricsServer Start(IEnumerable<IPEndPoint> endpoints, MetricsSite site, SslServerAuthenticationOptions? tls, EventSink sink, HttpServerLimits? limits = null)
+    /// <remarks>TLS or not, and with which certificate, comes from the site's web config, read again at each handshake.</remarks>
+    public static MetricsServer Start(IEnumerable<IPEndPoint> endpoints, MetricsSite site, EventSink sink, HttpServerLimits? limits = null)
     {
         var listeners = new List<Socket>();
         try
@@ -49,7 +51,7 @@ public sealed class MetricsServer : IAsyncDisposable
             listeners.ForEach(l => l.Dispose());
             throw;
         }
-        var server = new MetricsServer(listeners, site, tls, sink, limits ?? HttpServerLimits.Default);
+        var server = new MetricsServer(listeners, site, sink, limits ?? HttpServerLimits.Default);
         foreach (var listener in listeners)
         {
             server._acceptLoops.Add(server.AcceptLoopAsync(listener));
@@ -88,7 +90,8 @@ public sealed class MetricsServer : IAsyncDisposable
             // As every server: a restart may bind while the previous process's connections are in TIME_WAIT.
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endpoint);
-            socket.Listen(512);
+            // Beyond the backlog the kernel drops SYNs and a client retries after a second: as deep as net.core.somaxconn allows.
+            socket.Listen(4096);
             return socket;
         }
         catch
@@ -135,25 +138,28 @@ public sealed class MetricsServer : IAsyncDisposable
                 _sink.Log(Priority.Notice, $"accepting metrics connections on {listener.LocalEndPoint} again");
                 acceptFailing = false;
             }
-            if (Interlocked.Increment(ref _open) > _limits.MaxConnections)
+            var entry = _connections.Admit(out var evicted);
+            if (evicted || entry is null)
             {
-                Interlocked.Decrement(ref _open);
-                if (Interlocked.Exchange(ref _refusedLogged, 1) == 0)
+                if (Interlocked.Exchange(ref _fullLogged, 1) == 0)
                 {
-                    _sink.Log(Priority.Warning, $"more than {_limits.MaxConnections} metrics connections at once: further ones are closed until some end");
+                    _sink.Log(Priority.Warning, $"{_connections.Capacity} metrics connections at once: the longest idle ones are closed to make room for new ones (a client holding connections open?)");
                 }
-                client.Dispose();
+            }
+            if (entry is null)
+            {
+                client.Dispose(); // every connection held is being answered: the newcomer retries
                 continue;
             }
-            _ = ServeAsync(client);
+            _ = ServeAsync(client, entry);
         }
     }
 
-    private async Task ServeAsync(Socket client)
+    private async Task ServeAsync(Socket client, ConnectionTable.Entry entry)
     {
         try
         {
-            await new HttpConnection(client, _site, _tls, _limits).ServeAsync(_stopping.Token);
+            await new HttpConnection(client, _site, _connections, entry, _limits).ServeAsync(_stopping.Token);
         }
 #pragma warning disable CA1031 // one client's failure must never end the daemon
         catch (Exception e)
@@ -164,9 +170,9 @@ public sealed class MetricsServer : IAsyncDisposable
         }
         finally
         {
-            if (Interlocked.Decrement(ref _open) < _limits.MaxConnections / 2)
+            if (_connections.Open < _connections.Capacity / 2)
             {
-                Volatile.Write(ref _refusedLogged, 0);
+                Volatile.Write(ref _fullLogged, 0);
             }
         }
     }

@@ -6,9 +6,10 @@ namespace TaintWatch.Web;
 
 /// <summary>
 /// What the daemon serves: the metrics at --web.telemetry-path and a landing page at "/" that links to them,
-/// both behind basic authentication when the web config has users. GET and HEAD only.
+/// both behind basic authentication when the web config has users, with its extra headers on every response.
+/// GET and HEAD only.
 /// </summary>
-public sealed class MetricsSite(string telemetryPath, MetricsExposition metrics, BasicAuthentication auth)
+public sealed class MetricsSite(string telemetryPath, MetricsExposition metrics, LiveWebConfig web)
 {
     private const string MetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -16,9 +17,22 @@ public sealed class MetricsSite(string telemetryPath, MetricsExposition metrics,
         $"<html><head><title>TaintWatch</title></head><body><h1>TaintWatch {BuildInfo.Version}</h1>" +
         $"<p>Kernel taint, per-module taint and module signatures of this host.</p><p><a href=\"{WebUtility.HtmlEncode(telemetryPath)}\">Metrics</a></p></body></html>\n");
 
+    public LiveWebConfig Web => web;
+
     public async ValueTask<HttpResponse> RespondAsync(HttpRequestHead request, CancellationToken cancellationToken)
     {
-        if (auth.Enabled && !auth.IsAuthorized(request.Authorization ?? ""))
+        var settings = web.Current;
+        var response = await RespondAsync(request, settings, cancellationToken);
+        return settings.Headers.Length == 0 ? response : response with { Headers = [.. response.Headers, .. settings.Headers] };
+    }
+
+    private async ValueTask<HttpResponse> RespondAsync(HttpRequestHead request, WebSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.RateLimit is { } limit && !limit.TryTake())
+        {
+            return HttpResponse.Text(429, "Too Many Requests\n");
+        }
+        if (settings.Auth.Enabled && !await settings.Auth.IsAuthorizedAsync(request.Authorization, cancellationToken))
         {
             return HttpResponse.Text(401, "Unauthorized\n", "WWW-Authenticate: Basic realm=\"TaintWatch\"");
         }

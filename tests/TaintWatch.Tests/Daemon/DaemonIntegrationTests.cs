@@ -34,7 +34,18 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
         Directory.Delete(_tree.PathOf($"sys/module/{name}"), recursive: true);
     }
 
-    private void SetMask(ulong mask) => File.WriteAllText(_tree.PathOf("proc/sys/kernel/tainted"), $"{mask}\n");
+    private void SetMask(ulong mask) => WriteKernelFile("proc/sys/kernel/tainted", $"{mask}\n");
+
+    /// <summary>
+    /// Replaces a fixture file in one step, as the kernel's own files change: a plain write truncates first, and a
+    /// poll in between would see an empty file (a second, different problem, rightly logged once more).
+    /// </summary>
+    private void WriteKernelFile(string relative, string content)
+    {
+        var path = _tree.PathOf(relative);
+        File.WriteAllText(path + ".new", content);
+        File.Move(path + ".new", path, overwrite: true);
+    }
 
     private List<Dictionary<string, string>> Events(string messageId) =>
         _journal.Entries().Where(e => e.GetValueOrDefault("MESSAGE_ID") == messageId).ToList();
@@ -183,7 +194,7 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
     {
         using var daemon = new DaemonProcess(_tree, _journal.Socket, State);
         daemon.WaitReady();
-        File.WriteAllText(_tree.PathOf("proc/sys/kernel/tainted"), "garbage\n");
+        WriteKernelFile("proc/sys/kernel/tainted", "garbage\n");
         daemon.ScrapeUntil(m => m.Contains("taintwatch_collector_success{collector=\"taint\"} 0", StringComparison.Ordinal));
         Thread.Sleep(1000); // several polls while failing
         SetMask(536883201);

@@ -119,6 +119,13 @@ public sealed class DaemonProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGHUP, as `systemctl reload` sends it.</summary>
+    public void Hangup()
+    {
+        using var kill = Process.Start("kill", ["-HUP", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGTERM, as systemd stops a service; returns how long the process took to exit.</summary>
     public TimeSpan Terminate()
     {

@@ -6,6 +6,7 @@ using Prometheus;
 using TaintWatch.Journal;
 using TaintWatch.Metrics;
 using TaintWatch.Web;
+using static TaintWatch.Tests.Web.RawHttp;
 
 namespace TaintWatch.Tests.Web;
 
@@ -40,54 +41,9 @@ public sealed class MetricsServerTests : IAsyncDisposable
 
     private int Start(HttpServerLimits? limits = null, Dictionary<string, string>? users = null, string address = "127.0.0.1")
     {
-        var site = new MetricsSite("/metrics", _exposition, new BasicAuthentication(users ?? []));
-        _server = MetricsServer.Start([new IPEndPoint(IPAddress.Parse(address), 0)], site, tls: null, _sink, limits);
+        var site = new MetricsSite("/metrics", _exposition, new LiveWebConfig(WebSettings.From(WebConfig.Empty with { Users = users ?? [] }, _ => { })));
+        _server = MetricsServer.Start([new IPEndPoint(IPAddress.Parse(address), 0)], site, _sink, limits);
         return ((IPEndPoint)_server.LocalEndpoints[0]).Port;
-    }
-
-    private static async Task<Stream> Connect(int port, string host = "127.0.0.1")
-    {
-        var client = new TcpClient(host.Contains(':') ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork);
-        await client.ConnectAsync(IPAddress.Parse(host), port);
-        var stream = client.GetStream();
-        stream.ReadTimeout = 10_000;
-        return stream;
-    }
-
-    private static async Task Send(Stream stream, string text) => await stream.WriteAsync(Encoding.ASCII.GetBytes(text));
-
-    private sealed record Response(int Status, Dictionary<string, string> Headers, byte[] Body);
-
-    /// <summary>Reads one response: head to the empty line, then Content-Length bytes (none after HEAD).</summary>
-    private static Response Read(Stream stream, bool head = false)
-    {
-        var bytes = new List<byte>();
-        while (bytes.Count < 4 || !(bytes[^4] == '\r' && bytes[^3] == '\n' && bytes[^2] == '\r' && bytes[^1] == '\n'))
-        {
-            var b = stream.ReadByte();
-            if (b < 0)
-            {
-                throw new EndOfStreamException("connection closed after " + Encoding.ASCII.GetString(bytes.ToArray()));
-            }
-            bytes.Add((byte)b);
-        }
-        var lines = Encoding.ASCII.GetString(bytes.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        var headers = lines.Skip(1).Select(l => l.Split(": ", 2)).ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
-        var body = new byte[head ? 0 : int.Parse(headers["Content-Length"], System.Globalization.CultureInfo.InvariantCulture)];
-        stream.ReadExactly(body);
-        return new Response(int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), headers, body);
-    }
-
-    private static bool ClosedByServer(Stream stream)
-    {
-        try
-        {
-            return stream.Read(new byte[1]) == 0;
-        }
-        catch (IOException)
-        {
-            return true; // reset
-        }
     }
 
     private async Task<string> Expected()
@@ -250,39 +206,87 @@ public sealed class MetricsServerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Connections_beyond_the_limit_are_closed_at_once_and_served_again_when_some_end()
+    public async Task A_full_table_closes_the_longest_idle_connection_never_one_being_answered()
     {
         var port = Start(Short with { KeepAliveTimeout = TimeSpan.FromMinutes(1), HeadTimeout = TimeSpan.FromMinutes(1) });
-        var held = new List<Stream>();
-        for (var i = 0; i < Short.MaxConnections; i++)
+        await using var scraper = await Connect(port);
+        await Send(scraper, "GET /metrics HTTP/1.1\r\n\r\n");
+        Assert.Equal(200, Read(scraper).Status); // served, kept alive
+        await using var silent = await Connect(port);
+        Thread.Sleep(50);
+        await using var slow = await Connect(port);
+        await Send(slow, "GET /metrics HTTP/1.1\r\nHost:");
+        Thread.Sleep(50);
+
+        // Full (3): each newcomer is served, and the oldest connection that never completed a request gives way.
+        await using var first = await Connect(port);
+        await Send(first, "GET /metrics HTTP/1.1\r\n\r\n");
+        Assert.Equal(200, Read(first).Status);
+        Assert.True(ClosedByServer(silent));
+        await using var second = await Connect(port);
+        await Send(second, "GET /metrics HTTP/1.1\r\n\r\n");
+        Assert.Equal(200, Read(second).Status);
+        Assert.True(ClosedByServer(slow));
+        Assert.Contains("3 metrics connections at once: the longest idle ones are closed", _log.ToString());
+
+        // Then the kept-alive connection idle the longest: the scraper's, which reconnects at its next scrape.
+        await using var third = await Connect(port);
+        await Send(third, "GET /metrics HTTP/1.1\r\n\r\n");
+        Assert.Equal(200, Read(third).Status);
+        Assert.True(ClosedByServer(scraper));
+        foreach (var kept in new[] { first, second, third })
         {
-            held.Add(await Connect(port));
-            await Send(held[^1], "GET / HTTP/1.1\r\n\r\n");
-            Read(held[^1]); // served: the server counts it
+            await Send(kept, "GET / HTTP/1.1\r\n\r\n");
+            Assert.Equal(200, Read(kept).Status);
         }
-        await using (var refused = await Connect(port))
+        Assert.Equal(3, _server!.OpenConnections);
+    }
+
+    [Fact]
+    public void Connections_give_way_in_order_and_one_being_answered_never_does()
+    {
+        var table = new ConnectionTable(3);
+        var kept = table.Admit(out _)!;
+        var fresh = table.Admit(out _)!;
+        var busy = table.Admit(out _)!;
+        table.Enter(kept, ConnectionTable.Stage.WaitingNextRequest);
+        table.Enter(fresh, ConnectionTable.Stage.WaitingFirstRequest);
+        table.Enter(busy, ConnectionTable.Stage.Busy);
+        var newcomer = table.Admit(out var evicted)!;
+        Assert.True(evicted);
+        Assert.True(fresh.Evicted.IsCancellationRequested); // never served goes first
+        Assert.False(table.Enter(fresh, ConnectionTable.Stage.Busy)); // and cannot come back
+        Assert.False(kept.Evicted.IsCancellationRequested);
+        table.Enter(newcomer, ConnectionTable.Stage.Busy);
+        Assert.NotNull(table.Admit(out _));
+        Assert.True(kept.Evicted.IsCancellationRequested);
+        Assert.Null(table.Admit(out _)); // all three being answered: the newcomer is the one closed
+        Assert.False(busy.Evicted.IsCancellationRequested);
+        Assert.Equal(3, table.Open);
+        table.Release(busy);
+        Assert.Equal(2, table.Open);
+    }
+
+    [Fact]
+    public async Task Configured_headers_go_with_every_response_and_a_rate_limit_answers_429()
+    {
+        var config = WebConfig.Empty with
         {
-            Assert.True(ClosedByServer(refused));
-        }
-        Assert.Contains($"more than {Short.MaxConnections} metrics connections", _log.ToString());
-        await held[0].DisposeAsync();
-        for (var attempt = 0; ; attempt++)
+            Users = new Dictionary<string, string> { ["prometheus"] = BCrypt.Net.BCrypt.HashPassword("s3cret", workFactor: 4) },
+            Headers = [new("X-Frame-Options", "deny"), new("Strict-Transport-Security", "max-age=31536000")],
+            RateLimit = new RateLimit(TimeSpan.FromMinutes(1), 3),
+        };
+        var site = new MetricsSite("/metrics", _exposition, new LiveWebConfig(WebSettings.From(config, _ => { })));
+        _server = MetricsServer.Start([new IPEndPoint(IPAddress.Loopback, 0)], site, _sink);
+        await using var stream = await Connect(((IPEndPoint)_server.LocalEndpoints[0]).Port);
+        var auth = $"Authorization: basic {Convert.ToBase64String("prometheus:s3cret"u8.ToArray())}\r\n";
+        foreach (var (request, status) in new[] { ("", 401), (auth, 200), (auth, 200), (auth, 429) })
         {
-            await using var again = await Connect(port);
-            await Send(again, "GET /metrics HTTP/1.1\r\n\r\n");
-            try
-            {
-                Assert.Equal(200, Read(again).Status);
-                break;
-            }
-            catch (EndOfStreamException) when (attempt < 50)
-            {
-                Thread.Sleep(100); // the server has not yet seen the first one close
-            }
-        }
-        foreach (var s in held.Skip(1))
-        {
-            await s.DisposeAsync();
+            await Send(stream, $"GET /metrics HTTP/1.1\r\n{request}\r\n");
+            var response = Read(stream);
+            Assert.Equal(status, response.Status);
+            Assert.Equal("deny", response.Headers["X-Frame-Options"]);
+            Assert.Equal("max-age=31536000", response.Headers["Strict-Transport-Security"]);
         }
     }
 
@@ -332,9 +336,9 @@ public sealed class MetricsServerTests : IAsyncDisposable
         free.Start();
         var freePort = ((IPEndPoint)free.LocalEndpoint).Port;
         free.Stop();
-        var site = new MetricsSite("/metrics", _exposition, new BasicAuthentication(new Dictionary<string, string>()));
+        var site = new MetricsSite("/metrics", _exposition, new LiveWebConfig(WebSettings.Plain));
         var error = Assert.Throws<SocketException>(() => MetricsServer.Start(
-            [new IPEndPoint(IPAddress.Loopback, freePort), new IPEndPoint(IPAddress.Loopback, port)], site, null, _sink));
+            [new IPEndPoint(IPAddress.Loopback, freePort), new IPEndPoint(IPAddress.Loopback, port)], site, _sink));
         Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
         using var again = new TcpListener(IPAddress.Loopback, freePort);
         again.Start(); // the first address was released when the second failed
