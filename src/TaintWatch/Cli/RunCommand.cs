@@ -25,11 +25,12 @@ public static class RunCommand
         var filesInterval = new Option<string>("--poll.module-files-interval") { Description = "How often the files of loaded modules are re-checked for replacement when nothing else changed (a new or changed module is always checked at once).", DefaultValueFactory = _ => "30s" };
         var webConfig = new Option<string?>("--web.config.file") { Description = "TLS and basic-auth settings in Prometheus exporter-toolkit's YAML (tls_server_config, basic_auth_users with bcrypt hashes)." };
         var uevents = new Option<bool>("--poll.uevents") { Description = "Poll at once when the kernel announces a module load or unload (netlink uevents; no privilege needed), so a module loaded and unloaded within a second is still reported. --poll.uevents=false keeps only the timed poll.", DefaultValueFactory = _ => true };
-        var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (YAML: signers and modules, globs allowed; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest. Re-read when it changes. Default: {DefaultExpectedFile} when it exists." };
+        var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list, the host role's policy (YAML: signers and modules, globs allowed, and taint: the taint letters the role may carry; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest; with taint:, taintwatch_kernel_taint_unexpected marks set bits it does not allow. Re-read when it changes. Default: {DefaultExpectedFile} when it exists." };
+        var stuck = new Option<string>("--livepatch.stuck-after") { Description = "How long a live patch may stay in transition (some tasks not yet switched) before a \"stuck\" journal event.", DefaultValueFactory = _ => "1m" };
         var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
         var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
         {
-            listen, path, interval, filesInterval, uevents, expected, state, level, format, table, journal, webConfig,
+            listen, path, interval, filesInterval, uevents, expected, stuck, state, level, format, table, journal, webConfig,
         };
         command.SetAction(r =>
         {
@@ -42,6 +43,11 @@ public static class RunCommand
             if (!DurationParser.TryParse(r.GetValue(filesInterval)!, out var filesPeriod))
             {
                 Console.Error.WriteLine($"taintwatch run: --poll.module-files-interval \"{r.GetValue(filesInterval)}\" is not a duration such as 30s");
+                return ExitCodes.Error;
+            }
+            if (!DurationParser.TryParse(r.GetValue(stuck)!, out var stuckAfter))
+            {
+                Console.Error.WriteLine($"taintwatch run: --livepatch.stuck-after \"{r.GetValue(stuck)}\" is not a duration such as 1m or 90s");
                 return ExitCodes.Error;
             }
             if (!TableOption.TryResolveExplicit(r.GetValue(table), paths, "run", Console.Error, out var forced))
@@ -62,7 +68,7 @@ public static class RunCommand
                 }
             }
             var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!, filesPeriod, r.GetValue(uevents),
-                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null);
+                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, LivePatchStuck: stuckAfter);
             return Run(options, web);
         });
         return command;

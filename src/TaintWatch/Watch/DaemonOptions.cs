@@ -16,8 +16,12 @@ public sealed record DaemonOptions(
     TimeSpan? ModuleFileInterval = null,
     bool Uevents = true,
     string? BaselineFile = null,
-    bool BaselineOptional = false)
+    bool BaselineOptional = false,
+    TimeSpan? LivePatchStuck = null)
 {
+    /// <summary>How long a live patch may stay in transition before the "stuck" event (default 1 min).</summary>
+    public TimeSpan LivePatchStuckAfter => LivePatchStuck ?? TimeSpan.FromMinutes(1);
+
     /// <summary>How often module files on disk are re-checked when nothing else changed (default 30 s).</summary>
     public TimeSpan FileCheckInterval => ModuleFileInterval ?? TimeSpan.FromSeconds(30);
 }

@@ -33,6 +33,8 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
     private volatile string? _ueventProblem;
     private string _postureProblems = "";
     private readonly BaselineWatcher _baseline = new(options.BaselineFile, options.BaselineOptional);
+    private readonly Lifecycle.LifecycleWatch _lifecycle = new(options.Paths);
+    private readonly LifecycleMetrics _lifecycleMetrics = new(metrics);
 
     /// <summary>Most sightings kept between two polls; beyond it a poll is due anyway and only transient loads could be missed.</summary>
     private const int MaxSightings = 4096;
@@ -148,13 +150,17 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         var filesDue = time.GetElapsedTime(_lastFileCheck, now) >= options.FileCheckInterval;
         // Pending work (events not yet in the journal, a state file not yet written) also rules the shortcut out.
         var baselineChanged = _baseline.Refresh();
-        var pending = baselineChanged || _state.Outbox.Count > 0 || _failing.GetValueOrDefault("state") is not null || sightings.Count > 0 || _ueventProblem != _failing.GetValueOrDefault("uevents");
+        // Live patches and the failure counters change without a module list or mask change: a change (or a patch in
+        // transition, where time matters) rules the shortcut out.
+        var lifecycleChanged = _lifecycle.Refresh();
+        var pending = baselineChanged || lifecycleChanged || _state.Outbox.Count > 0 || _failing.GetValueOrDefault("state") is not null || sightings.Count > 0 || _ueventProblem != _failing.GetValueOrDefault("uevents");
         if (!filesDue && !pending && _previous is not null && ReferenceEquals(snapshot.Modules, _previous.Modules) && snapshot.TaintMask == _previous.TaintMask
             && snapshot.BootId == _previous.BootId && snapshot.SigEnforce == _previous.SigEnforce && snapshot.Sources.SequenceEqual(_previous.Sources))
         {
             metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
             return;
         }
+        var modulesChanged = _previous is null || !ReferenceEquals(snapshot.Modules, _previous.Modules);
         _previous = snapshot;
         var files = _lastFiles = filesDue ? _files.Resolve(snapshot, options.Paths)
             : !ReferenceEquals(snapshot.Modules, _lastFilesFor) ? _files.ResolveNew(snapshot, options.Paths, _lastFiles)
@@ -181,13 +187,22 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
         }
         ReportSourceChanges(snapshot, unreadable);
 
+        var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
+            .Select(s => _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, options.Paths))
+            .ToList();
+        // Lifecycle (issue 17): remember unloaded taint carriers before judging which bits nobody explains.
+        var startOfBoot = !_state.Initialized || _state.BootId != (snapshot.BootId ?? "unknown");
+        Lifecycle.LifecycleWatch.Remember(_state.Lifecycle, snapshot, gone.Select(g => g.Module), startOfBoot, _firstPoll);
+        var lifecycle = _lifecycle.Build(snapshot, files, _baseline.Current, _state.Lifecycle, checkListing: filesDue || modulesChanged);
+        ReportOnce("livepatch", _lifecycle.LivePatchProblem);
+        ReportOnce("counters", _lifecycle.CounterProblems.Count == 0 ? null : string.Join("; ", _lifecycle.CounterProblems));
+        ReportOnce("listing", _lifecycle.ListingProblem);
+
         // A poll that cannot read the taint mask decides nothing: it could not tell a bit from an unreadable file.
         if (snapshot.TaintMask is not null)
         {
-            var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
-                .Select(s => _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, options.Paths))
-                .ToList();
             var events = EventDetector.Detect(_state, snapshot, files, time.GetUtcNow(), _firstPoll, gone, _baseline.Current);
+            events.AddRange(Lifecycle.LifecycleEvents.Detect(_state, _state.Lifecycle, lifecycle, snapshot, time.GetUtcNow(), startOfBoot, options.LivePatchStuckAfter));
             // Outbox: persist the decision first, write the events, then persist that they are written.
             _state.Outbox.AddRange(events);
             TrimOutbox();
@@ -195,7 +210,8 @@ public sealed class Poller(DaemonOptions options, TimeProvider time, EventSink s
             FlushOutbox();
             SaveState(collectors);
         }
-        metrics.Update(snapshot, files, _state, collectors, _baseline.Current);
+        metrics.Update(snapshot, files, _state, collectors, _baseline.Current, lifecycle.Origins);
+        _lifecycleMetrics.Update(lifecycle);
         metrics.ObservePoll(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
     }
 

@@ -142,6 +142,7 @@ public sealed class StateStore(string directory)
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        LifecycleStateJson.Write(w, s.Lifecycle);
         w.WriteEndObject();
     }
 
@@ -184,6 +185,10 @@ public sealed class StateStore(string directory)
             var fields = e.GetProperty("fields").EnumerateArray()
                 .Select(f => new KeyValuePair<string, string>(f[0].GetString()!, f[1].GetString()!)).ToList();
             state.Outbox.Add(new WatchEvent(Enum.Parse<WatchEventKind>(e.GetProperty("kind").GetString()!), e.GetProperty("priority").GetInt32(), e.GetProperty("message").GetString()!, fields));
+        }
+        if (root.TryGetProperty("lifecycle", out var lifecycle))
+        {
+            LifecycleStateJson.Read(lifecycle, state.Lifecycle); // absent in state files written before it existed
         }
         return state;
     }

@@ -10,6 +10,11 @@ public enum WatchEventKind
     ModuleFileChanged,
     WatcherStarted,
     WatcherStopped,
+    TaintUnexpected,
+    TaintUnexplained,
+    ModulesListingMismatch,
+    LivePatchChanged,
+    LivePatchStuck,
 }
 
 /// <summary>One structured event: journald priority, message, and fields (DESIGN §6).</summary>
@@ -31,6 +36,11 @@ public static class MessageIds
     public const string ModuleFileChanged = "f2b8d5a1e7c3496d8b0f4a2e6c9d1b04";
     public const string WatcherStarted = "1e7c4a9d2f5b483c9e6a0d3f8b1c5e15";
     public const string WatcherStopped = "6b0d3f8e2a5c4d9f8a1e7c4b0d2f6a26";
+    public const string TaintUnexpected = "7f9ca986e8cb41178421e8ad17dfb0eb";
+    public const string TaintUnexplained = "e557bf6948fa4e7da6f8a23c7874f4c1";
+    public const string ModulesListingMismatch = "119bd20104bb4074a02dac19ae39ef47";
+    public const string LivePatchChanged = "40b959c48c124ec99e306a56f26f97e9";
+    public const string LivePatchStuck = "2649bee22f084ccb95fe6b0274116b6d";
 
     public static string For(WatchEventKind kind) => kind switch
     {
@@ -40,6 +50,11 @@ public static class MessageIds
         WatchEventKind.ModuleUnloaded => ModuleUnloaded,
         WatchEventKind.ModuleFileChanged => ModuleFileChanged,
         WatchEventKind.WatcherStarted => WatcherStarted,
+        WatchEventKind.TaintUnexpected => TaintUnexpected,
+        WatchEventKind.TaintUnexplained => TaintUnexplained,
+        WatchEventKind.ModulesListingMismatch => ModulesListingMismatch,
+        WatchEventKind.LivePatchChanged => LivePatchChanged,
+        WatchEventKind.LivePatchStuck => LivePatchStuck,
         _ => WatcherStopped,
     };
 }

@@ -23,4 +23,7 @@ public sealed class WatchState
     public bool Initialized { get; set; }
 
     public long Sequence { get; set; }
+
+    /// <summary>Live patches, unloaded taint carriers and what the lifecycle events already reported (issue 17).</summary>
+    public Lifecycle.LifecycleState Lifecycle { get; } = new();
 }
