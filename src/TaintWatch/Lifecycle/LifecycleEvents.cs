@@ -1,5 +1,6 @@
 using System.Globalization;
 using TaintWatch.Kernel;
+using TaintWatch.Logging;
 using TaintWatch.Watch;
 
 namespace TaintWatch.Lifecycle;
@@ -20,10 +21,8 @@ public static class LifecycleEvents
         foreach (var flag in unexpected.Where(f => !state.ReportedUnexpected.Contains(f.Bit)))
         {
             var carriers = Carriers(snapshot, flag);
-            var fields = TaintFields(snapshot, watch, "taint-unexpected", flag, mask);
-            fields.AddRange(carriers.Select(m => new KeyValuePair<string, string>("MODULE", m)));
-            events.Add(new WatchEvent(WatchEventKind.TaintUnexpected, Priority.Warning,
-                $"Kernel taint flag {flag.Letter} ({flag.Name}, bit {flag.Bit}) is not allowed by the expected-modules policy{By(carriers)}", fields));
+            events.Add(New(watch, snapshot, WatchEventKind.TaintUnexpected, Bit(flag), Priority.Warning,
+                $"Kernel taint flag {flag.Letter} ({flag.Name}, bit {flag.Bit}) is not allowed by the expected-modules policy{By(carriers)}") with { Taint = Facts(flag, mask, carriers) });
         }
         state.ReportedUnexpected.Clear();
         state.ReportedUnexpected.UnionWith(unexpected.Select(f => f.Bit));
@@ -31,14 +30,12 @@ public static class LifecycleEvents
         var unexplained = view.ModuleBits.Where(b => b.Unexplained is not null).Select(b => b.Unexplained!).ToList();
         foreach (var bit in unexplained.Where(b => !state.ReportedUnexplained.Contains(b.Flag.Bit)))
         {
-            var fields = TaintFields(snapshot, watch, "taint-unexplained", bit.Flag, mask);
-            fields.Add(new("TAINT_EXPLANATION", bit.Reason));
-            if (view.Listing is { Count: > 0 } listing)
+            events.Add(New(watch, snapshot, WatchEventKind.TaintUnexplained, Bit(bit.Flag), Priority.Critical,
+                $"Kernel taint flag {bit.Flag.Letter} ({bit.Flag.Name}, bit {bit.Flag.Bit}) is set but no module explains it: {bit.Reason}") with
             {
-                fields.AddRange(listing.All.Select(m => new KeyValuePair<string, string>("MODULE", m)));
-            }
-            events.Add(new WatchEvent(WatchEventKind.TaintUnexplained, Priority.Critical,
-                $"Kernel taint flag {bit.Flag.Letter} ({bit.Flag.Name}, bit {bit.Flag.Bit}) is set but no module explains it: {bit.Reason}", fields));
+                Taint = Facts(bit.Flag, mask, []),
+                Explanation = bit.Reason,
+            });
         }
         state.ReportedUnexplained.Clear();
         state.ReportedUnexplained.UnionWith(unexplained.Select(b => b.Flag.Bit));
@@ -47,16 +44,13 @@ public static class LifecycleEvents
         {
             foreach (var (name, where) in mismatch.SysfsOnly.Select(n => (n, "sysfs-only")).Concat(mismatch.ProcOnly.Select(n => (n, "proc-only"))).Where(m => !state.ReportedHidden.Contains(m.Item1)))
             {
-                var fields = Common(snapshot, watch, "modules-listing-mismatch", name);
-                fields.Add(new("MODULE", name));
-                fields.Add(new("MODULE_LISTING", where));
-                if (state.Letters.GetValueOrDefault(name) is { Length: > 0 } letters)
-                {
-                    fields.Add(new("MODULE_TAINT", letters));
-                }
-                events.Add(new WatchEvent(WatchEventKind.ModulesListingMismatch, Priority.Critical, where == "sysfs-only"
+                events.Add(New(watch, snapshot, WatchEventKind.ModulesListingMismatch, name, Priority.Critical, where == "sysfs-only"
                     ? $"Module {name} is live in /sys/module but missing from /proc/modules: hidden from lsmod"
-                    : $"Module {name} is live in /proc/modules but has no /sys/module/{name}: hidden from sysfs", fields));
+                    : $"Module {name} is live in /proc/modules but has no /sys/module/{name}: hidden from sysfs") with
+                {
+                    Module = new ModuleFacts(name, state.Letters.GetValueOrDefault(name)),
+                    Listing = where,
+                });
             }
             state.ReportedHidden.Clear();
             state.ReportedHidden.UnionWith(mismatch.All);
@@ -74,7 +68,7 @@ public static class LifecycleEvents
         var seconds = now.ToUnixTimeMilliseconds() / 1000.0;
         foreach (var patch in patches)
         {
-            var current = $"{Bit(patch.Enabled)} {Bit(patch.Transition)}";
+            var current = $"{Flag(patch.Enabled)} {Flag(patch.Transition)}";
             var before = state.LivePatches.GetValueOrDefault(patch.Name);
             state.LivePatches[patch.Name] = current;
             var change = before is null ? (startOfBoot ? "present" : "applied")
@@ -82,11 +76,6 @@ public static class LifecycleEvents
                 : null;
             if (change is not null)
             {
-                var fields = PatchFields(snapshot, watch, patch, change);
-                if (startOfBoot)
-                {
-                    fields.Add(new("PRESENT_AT_START", "1"));
-                }
                 var what = change switch
                 {
                     "present" => patch.Enabled == false ? "was present but disabled when watching began" : "was already applied when watching began",
@@ -94,8 +83,8 @@ public static class LifecycleEvents
                     "enabled" => "enabled",
                     _ => patch.Transition == true ? "being disabled (transition in progress)" : "disabled",
                 };
-                events.Add(new WatchEvent(WatchEventKind.LivePatchChanged, change == "disabled" ? Priority.Notice : Priority.Info,
-                    $"Live patch {patch.Name} {what}: {Describe(patch)}", fields));
+                events.Add(New(watch, snapshot, WatchEventKind.LivePatchChanged, patch.Name, change == "disabled" ? Priority.Notice : Priority.Info,
+                    $"Live patch {patch.Name} {what}: {Describe(patch)}") with { LivePatch = Facts(patch, change), PresentAtStart = change == "present" });
             }
             if (patch.Transition == true)
             {
@@ -105,10 +94,11 @@ public static class LifecycleEvents
                 }
                 if (seconds - since >= stuckAfter.TotalSeconds && state.ReportedStuck.Add(patch.Name))
                 {
-                    var fields = PatchFields(snapshot, watch, patch, "stuck");
-                    fields.Add(new("LIVEPATCH_TRANSITION_SECONDS", ((long)(seconds - since)).ToString(CultureInfo.InvariantCulture)));
-                    events.Add(new WatchEvent(WatchEventKind.LivePatchStuck, Priority.Warning,
-                        $"Live patch {patch.Name} has been in transition for {(long)(seconds - since)} s: some tasks have not switched (grep -l 1 /proc/*/patch_state)", fields));
+                    events.Add(New(watch, snapshot, WatchEventKind.LivePatchStuck, patch.Name, Priority.Warning,
+                        $"Live patch {patch.Name} has been in transition for {(long)(seconds - since)} s: some tasks have not switched (grep -l 1 /proc/*/patch_state)") with
+                    {
+                        LivePatch = Facts(patch, "stuck") with { TransitionSeconds = (long)(seconds - since) },
+                    });
                 }
             }
             else
@@ -122,56 +112,35 @@ public static class LifecycleEvents
             state.LivePatches.Remove(gone);
             state.TransitionSince.Remove(gone);
             state.ReportedStuck.Remove(gone);
-            var fields = Common(snapshot, watch, "livepatch-removed", gone);
-            fields.Add(new("LIVEPATCH", gone));
-            fields.Add(new("LIVEPATCH_EVENT", "removed"));
-            events.Add(new WatchEvent(WatchEventKind.LivePatchChanged, Priority.Info, $"Live patch {gone} removed (disabled and freed; its module can be unloaded)", fields));
+            events.Add(New(watch, snapshot, WatchEventKind.LivePatchChanged, gone, Priority.Info, $"Live patch {gone} removed (disabled and freed; its module can be unloaded)") with
+            {
+                LivePatch = new LivePatchFacts(gone, "removed"),
+            });
         }
     }
 
-    private static string Bit(bool? value) => value switch { true => "1", false => "0", null => "?" };
+    private static string Flag(bool? value) => value switch { true => "1", false => "0", null => "?" };
+
+    private static string Bit(TaintFlag flag) => flag.Bit.ToString(CultureInfo.InvariantCulture);
 
     private static string Describe(LivePatch patch) =>
         patch.Objects.Count == 0 ? "no patched objects readable"
         : string.Join("; ", patch.Objects.Select(o => $"{o.Name}: {string.Join(", ", o.Functions.Take(10).Select(f => f.Split(',')[0]))}{(o.Functions.Count > 10 ? $" and {o.Functions.Count - 10} more" : "")}"));
 
-    private static List<KeyValuePair<string, string>> PatchFields(KernelSnapshot snapshot, WatchState watch, LivePatch patch, string change)
-    {
-        var fields = Common(snapshot, watch, $"livepatch-{change}", patch.Name);
-        fields.Add(new("LIVEPATCH", patch.Name));
-        fields.Add(new("LIVEPATCH_EVENT", change));
-        fields.Add(new("LIVEPATCH_ENABLED", Bit(patch.Enabled)));
-        fields.Add(new("LIVEPATCH_TRANSITION", Bit(patch.Transition)));
-        fields.Add(new("LIVEPATCH_OBJECTS", string.Join(",", patch.Objects.Select(o => o.Name))));
-        fields.Add(new("LIVEPATCH_FUNCTIONS", patch.FunctionCount.ToString(CultureInfo.InvariantCulture)));
-        fields.Add(new("MODULE", patch.Name)); // the patch is its module: journalctl MODULE=<patch> finds both
-        return fields;
-    }
+    private static LivePatchFacts Facts(LivePatch patch, string change) =>
+        new(patch.Name, change, Flag(patch.Enabled), Flag(patch.Transition), patch.Objects.Select(o => o.Name).ToList(), patch.FunctionCount);
+
+    private static TaintBitFacts Facts(TaintFlag flag, ulong mask, IReadOnlyList<string> carriers) => new(flag.Bit, flag.Letter, flag.Name, mask, carriers);
 
     private static List<string> Carriers(KernelSnapshot snapshot, TaintFlag flag) =>
         flag.Letter == '?' ? [] : snapshot.ModulesWithLetter(flag.SetChar).Select(m => m.Name).ToList();
 
     private static string By(List<string> carriers) => carriers.Count > 0 ? $" (modules: {string.Join(", ", carriers)})" : "";
 
-    private static List<KeyValuePair<string, string>> TaintFields(KernelSnapshot snapshot, WatchState watch, string kind, TaintFlag flag, ulong mask)
-    {
-        var fields = Common(snapshot, watch, kind, flag.Bit.ToString(CultureInfo.InvariantCulture));
-        fields.Add(new("TAINT_BIT", flag.Bit.ToString(CultureInfo.InvariantCulture)));
-        fields.Add(new("TAINT_FLAG", flag.Letter.ToString()));
-        fields.Add(new("TAINT_NAME", flag.Name));
-        fields.Add(new("TAINT_MASK", mask.ToString(CultureInfo.InvariantCulture)));
-        return fields;
-    }
-
-    /// <summary>The fields every event has, as EventDetector writes them: a unique id per boot, the table and the release.</summary>
-    private static List<KeyValuePair<string, string>> Common(KernelSnapshot snapshot, WatchState watch, string kind, string subject)
+    /// <summary>An event with the identity EventDetector gives its own: boot, kind, subject and a sequence number unique in the boot.</summary>
+    private static WatchEvent New(WatchState watch, KernelSnapshot snapshot, WatchEventKind kind, string subject, int priority, string message)
     {
         watch.Sequence++;
-        return
-        [
-            new("TAINTWATCH_EVENT_ID", $"{watch.BootId}/{kind}/{subject}/{watch.Sequence}"),
-            new("TAINT_TABLE", snapshot.Table.Id),
-            new("KERNEL_RELEASE", snapshot.Release ?? "unknown"),
-        ];
+        return new WatchEvent(kind, priority, message, $"{watch.BootId}/{WatchEventKinds.Name(kind)}/{subject}/{watch.Sequence}", snapshot.Table.Id, snapshot.Release ?? "unknown");
     }
 }

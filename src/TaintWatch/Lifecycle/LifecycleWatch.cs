@@ -1,4 +1,3 @@
-using TaintWatch.Baseline;
 using TaintWatch.Kernel;
 using TaintWatch.Modules;
 
@@ -35,13 +34,14 @@ public sealed class LifecycleWatch(KernelPaths paths)
 
     public string? ListingProblem => _listing?.Problem;
 
-    public LifecycleView Build(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, ExpectedModules? policy, LifecycleState state, bool checkListing)
+    public LifecycleView Build(KernelSnapshot snapshot, Status.HostStatus host, LifecycleState state, bool checkListing)
     {
         if (checkListing || _listing is null)
         {
             _listing = ModuleListingCheck.Check(paths);
         }
-        var origins = files.ToDictionary(f => f.Key, f => ModuleOrigin.Of(f.Value.Location, paths, snapshot.Release), StringComparer.Ordinal);
+        var policy = host.Expected;
+        var origins = host.Modules.ToDictionary(m => m.Name, m => m.Origin, StringComparer.Ordinal);
         var livePatches = _patches is { Succeeded: true } ? _patches.Value : null;
         IReadOnlyList<(TaintFlag, bool)>? unexpected = null;
         var moduleBits = new List<(TaintFlag, UnexplainedBit?)>();

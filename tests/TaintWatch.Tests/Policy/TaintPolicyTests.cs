@@ -74,7 +74,7 @@ public sealed class TaintPolicyTests : IDisposable
     {
         var paths = Repo.FixturePaths("rhel79-kpatch");
         var snapshot = KernelSnapshotReader.Read(paths);
-        var text = BaselineWriter.Write(snapshot, LoadedModuleFile.ForSnapshot(snapshot, paths), "kp1", DateTimeOffset.UnixEpoch);
+        var text = TaintWatch.Cli.BaselineWriter.Write(TaintWatch.Cli.ModuleFiles.Join(snapshot, paths, null), "kp1", DateTimeOffset.UnixEpoch);
         Assert.Contains("taint: [\"P\", \"O\", \"E\", \"K\", \"T\"]  # PROPRIETARY_MODULE, OOT_MODULE, UNSIGNED_MODULE, LIVEPATCH, TECH_PREVIEW\n", text, StringComparison.Ordinal);
         var policy = Load(text);
         Assert.Empty(policy.UnexpectedTaint(snapshot.Table, snapshot.TaintMask!.Value));
@@ -86,7 +86,7 @@ public sealed class TaintPolicyTests : IDisposable
     {
         var paths = Repo.FixturePaths("upstream-clean");
         var snapshot = KernelSnapshotReader.Read(paths);
-        var text = BaselineWriter.Write(snapshot, LoadedModuleFile.ForSnapshot(snapshot, paths), "clean", DateTimeOffset.UnixEpoch);
+        var text = TaintWatch.Cli.BaselineWriter.Write(TaintWatch.Cli.ModuleFiles.Join(snapshot, paths, null), "clean", DateTimeOffset.UnixEpoch);
         Assert.Contains("taint: []  # the kernel is not tainted\n", text, StringComparison.Ordinal);
         Assert.Equal(["W"], Load(text).UnexpectedTaint(snapshot.Table, 1UL << 9).Select(f => f.Letter.ToString()));
     }

@@ -1,8 +1,8 @@
 using TaintWatch.Kernel;
 
-namespace TaintWatch.Watch;
+namespace TaintWatch.Daemon;
 
-/// <summary>The daemon's settings, from node_exporter-style flags (DESIGN §4).</summary>
+/// <summary>The daemon's settings, from node_exporter-style flags (docs/flags.md).</summary>
 public sealed record DaemonOptions(
     IReadOnlyList<string> ListenAddresses,
     string TelemetryPath,
@@ -17,8 +17,12 @@ public sealed record DaemonOptions(
     bool Uevents = true,
     string? BaselineFile = null,
     bool BaselineOptional = false,
+    TimeSpan? ModuleFileTimeout = null,
     TimeSpan? LivePatchStuck = null)
 {
+    /// <summary>How long one module file may take to read before it is reported as timed out (default 10 s).</summary>
+    public TimeSpan FileTimeout => ModuleFileTimeout ?? Modules.ModuleFileCache.DefaultTimeout;
+
     /// <summary>How long a live patch may stay in transition before the "stuck" event (default 1 min).</summary>
     public TimeSpan LivePatchStuckAfter => LivePatchStuck ?? TimeSpan.FromMinutes(1);
 
