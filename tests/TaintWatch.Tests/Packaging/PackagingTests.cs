@@ -72,7 +72,7 @@ public class PackagingTests(ITestOutputHelper log)
     public void The_journal_catalog_explains_every_message_id()
     {
         var catalog = File.ReadAllText(Path.Combine(Repo.Root, "packaging", "systemd", "taintwatch.catalog"));
-        foreach (var id in new[] { TaintWatch.Watch.MessageIds.TaintFlagSet, TaintWatch.Watch.MessageIds.TaintPresentAtStart, TaintWatch.Watch.MessageIds.ModuleLoaded, TaintWatch.Watch.MessageIds.ModuleUnloaded, TaintWatch.Watch.MessageIds.ModuleFileChanged, TaintWatch.Watch.MessageIds.WatcherStarted, TaintWatch.Watch.MessageIds.WatcherStopped })
+        foreach (var id in Enum.GetValues<TaintWatch.Watch.WatchEventKind>().Select(TaintWatch.Watch.MessageIds.For))
         {
             Assert.Contains($"-- {id}\nSubject: ", catalog);
         }
