@@ -22,7 +22,8 @@ public static class LifecycleEvents
         {
             var carriers = Carriers(snapshot, flag);
             events.Add(New(watch, snapshot, WatchEventKind.TaintUnexpected, Bit(flag), Priority.Warning,
-                $"Kernel taint flag {flag.Letter} ({flag.Name}, bit {flag.Bit}) is not allowed by the expected-modules policy{By(carriers)}") with { Taint = Facts(flag, mask, carriers) });
+                $"Kernel taint flag {flag.Letter} ({flag.Name}, bit {flag.Bit}) is not allowed by the expected-modules policy{By(carriers)}") with
+            { Taint = Facts(flag, mask, carriers) });
         }
         state.ReportedUnexpected.Clear();
         state.ReportedUnexpected.UnionWith(unexpected.Select(f => f.Bit));
@@ -84,7 +85,8 @@ public static class LifecycleEvents
                     _ => patch.Transition == true ? "being disabled (transition in progress)" : "disabled",
                 };
                 events.Add(New(watch, snapshot, WatchEventKind.LivePatchChanged, patch.Name, change == "disabled" ? Priority.Notice : Priority.Info,
-                    $"Live patch {patch.Name} {what}: {Describe(patch)}") with { LivePatch = Facts(patch, change), PresentAtStart = change == "present" });
+                    $"Live patch {patch.Name} {what}: {Describe(patch)}") with
+                { LivePatch = Facts(patch, change), PresentAtStart = change == "present" });
             }
             if (patch.Transition == true)
             {
