@@ -35,6 +35,8 @@ public static class BaselineWriter
                 text.Append(CultureInfo.InvariantCulture, $"    sig_key: {Quote(key.KeyHex)}\n");
             }
         }
+        // Before modules:, so that module lines appended to the file by hand still land in its list.
+        AppendTaint(text, snapshot);
         var extra = status.Modules.Where(m => !signers.IsExpected(m.Name, m.Signature)).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
         text.Append(extra.Count == 0 ? "modules: []\n" : "modules:\n");
         foreach (var module in extra)
@@ -60,7 +62,6 @@ public static class BaselineWriter
                 }
             }
         }
-        AppendTaint(text, snapshot);
         return text.ToString();
     }
 
