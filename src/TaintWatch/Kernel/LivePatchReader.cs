@@ -7,11 +7,13 @@ namespace TaintWatch.Kernel;
 /// </summary>
 public static class LivePatchReader
 {
-    /// <summary>A host has a handful of patches; these caps bound memory whatever the tree holds.</summary>
-    public const int MaxPatches = 1000;
-    public const int MaxEntriesPerDirectory = 10_000;
+    /// <summary>A host has a handful of patches of a few hundred functions; these caps bound memory whatever the tree holds.</summary>
+    public const int MaxPatches = 256;
+    public const int MaxEntriesPerDirectory = 4096;
+    public const int MaxFunctionsPerPatch = 4096;
 
-    public static Reading<IReadOnlyList<LivePatch>> Read(KernelPaths paths)
+    /// <param name="known">Objects already read for a patch (they do not change while it exists): the daemon lists them once, not every poll.</param>
+    public static Reading<IReadOnlyList<LivePatch>> Read(KernelPaths paths, IReadOnlyDictionary<string, IReadOnlyList<LivePatchObject>>? known = null)
     {
         var root = paths.LivePatch;
         var names = List(root, out var problem);
@@ -23,30 +25,42 @@ public static class LivePatchReader
         {
             return Reading<IReadOnlyList<LivePatch>>.Fail(root, $"more than {MaxPatches} entries; is this really /sys/kernel/livepatch?");
         }
-        return Reading<IReadOnlyList<LivePatch>>.Ok(root, names.Select(name => ReadPatch(Path.Combine(root, name), name)).ToList());
+        return Reading<IReadOnlyList<LivePatch>>.Ok(root, names.Select(name => ReadPatch(Path.Combine(root, name), name, known?.GetValueOrDefault(name))).ToList());
     }
 
-    private static LivePatch ReadPatch(string dir, string name)
+    private static LivePatch ReadPatch(string dir, string name, IReadOnlyList<LivePatchObject>? knownObjects)
     {
         var problems = new List<string>();
         var enabled = Flag(Path.Combine(dir, "enabled"), problems);
         var transition = Flag(Path.Combine(dir, "transition"), problems);
+        if (knownObjects is not null)
+        {
+            return new LivePatch(name, enabled, transition, knownObjects, problems);
+        }
         var objects = new List<LivePatchObject>();
+        var budget = MaxFunctionsPerPatch;
         var objectNames = List(dir, out var listProblem) ?? [];
         foreach (var obj in objectNames)
         {
             var functions = List(Path.Combine(dir, obj), out var functionsProblem) ?? [];
+            if (functions.Count > budget)
+            {
+                problems.Add($"{dir}: more than {MaxFunctionsPerPatch} patched functions; only the first are read");
+                objects.Add(new LivePatchObject(obj, functions.Take(budget).ToList()));
+                break;
+            }
+            budget -= functions.Count;
             if (functionsProblem is not null)
             {
                 problems.Add($"{Path.Combine(dir, obj)}: {functionsProblem}");
             }
-            objects.Add(new LivePatchObject(obj, functions.Take(MaxEntriesPerDirectory).ToList()));
+            objects.Add(new LivePatchObject(obj, functions));
         }
         if (listProblem is not null)
         {
             problems.Add($"{dir}: {listProblem}");
         }
-        return new LivePatch(name, enabled, transition, objects.Take(MaxEntriesPerDirectory).ToList(), problems);
+        return new LivePatch(name, enabled, transition, objects, problems);
     }
 
     /// <summary>"0" or "1" and a newline, as the kernel prints a bool attribute; anything else is a problem, never a guess.</summary>

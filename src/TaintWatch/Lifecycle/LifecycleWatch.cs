@@ -18,7 +18,8 @@ public sealed class LifecycleWatch(KernelPaths paths)
     /// <summary>Reads live patches and counters; true when they differ from the last poll or a patch is in transition (time matters then).</summary>
     public bool Refresh()
     {
-        _patches = LivePatchReader.Read(paths);
+        var known = _patches is { Succeeded: true } ? _patches.Value!.Where(p => p.Problems.Count == 0).ToDictionary(p => p.Name, p => p.Objects) : null;
+        _patches = LivePatchReader.Read(paths, known);
         _counters = KernelCounters.Read(paths);
         var patches = _patches.Succeeded ? string.Join(";", _patches.Value!.Select(p => $"{p.Name}={p.Enabled}/{p.Transition}")) : _patches.Problem ?? "";
         var signature = $"{patches}|{_counters.Warnings}|{_counters.Oopses}|{string.Join(";", _counters.Problems)}";

@@ -66,6 +66,26 @@ public sealed class LifecycleReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_patch_with_absurdly_many_functions_is_read_up_to_a_bound()
+    {
+        _tree.Write("sys/kernel/livepatch/p/enabled", "1\n");
+        _tree.Write("sys/kernel/livepatch/p/transition", "0\n");
+        for (var o = 0; o < 3; o++)
+        {
+            for (var f = 0; f < 2000; f++)
+            {
+                Directory.CreateDirectory(_tree.PathOf($"sys/kernel/livepatch/p/obj{o}/f{f},1"));
+            }
+        }
+        var patch = Assert.Single(LivePatchReader.Read(_tree.Paths).Value!);
+        Assert.Equal(LivePatchReader.MaxFunctionsPerPatch, patch.FunctionCount);
+        Assert.Contains("only the first are read", Assert.Single(patch.Problems), StringComparison.Ordinal);
+        // Objects already known are not listed again (the daemon reads them once per patch).
+        var again = Assert.Single(LivePatchReader.Read(_tree.Paths, new Dictionary<string, IReadOnlyList<LivePatchObject>> { ["p"] = [new LivePatchObject("vmlinux", ["x,1"])] }).Value!);
+        Assert.Equal(("vmlinux", 1, true), (again.Objects.Single().Name, again.FunctionCount, again.Enabled));
+    }
+
+    [Fact]
     public void Warn_and_oops_counters_are_absent_where_the_kernel_has_no_such_files()
     {
         var counters = KernelCounters.Read(Repo.FixturePaths("rhel79-kpatch"));
