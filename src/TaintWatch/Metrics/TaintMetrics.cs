@@ -121,7 +121,9 @@ public sealed class TaintMetrics
                 tainted[[Bit(flag), "?", flag.Name]] = 1;
             }
             Sync(_tainted, tainted);
+            // Set alone does not bring back a series that was unpublished.
             _mask.Set(mask);
+            _mask.Publish();
             _ready.Set(1);
         }
         else
@@ -171,10 +173,12 @@ public sealed class TaintMetrics
         else
         {
             _unexpected.Set(host.Modules.Count(m => m.Expected == false));
+            _unexpected.Publish();
         }
         if (snapshot.SigEnforce is bool enforce)
         {
             _sigEnforce.Set(enforce ? 1 : 0);
+            _sigEnforce.Publish();
         }
         else
         {

@@ -15,8 +15,8 @@ public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Locati
     public ModuleSignature Signature => Inspection?.Signature
         ?? ModuleSignature.UnknownBecause(IsPending ? "module file not read yet" : Location.Problem ?? (Location.IsBuiltIn ? "built into the kernel image" : "module file not found"));
 
-    /// <summary>Read, or known to have no file: not pending and not failed (a failure is tried again).</summary>
-    public bool IsSettled => !IsPending && Inspection?.Error is null;
+    /// <summary>Read (well or not), or known to have no file: neither pending nor unreadable (which is tried again).</summary>
+    public bool IsSettled => !IsPending && Inspection?.IsUnreadable != true;
 
     /// <summary>A module whose file is being read.</summary>
     public static LoadedModuleFile Pending(LoadedModule module, ModuleLocation location) => new(module, location, null, null, "file not read yet", IsPending: true);

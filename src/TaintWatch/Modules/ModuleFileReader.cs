@@ -5,8 +5,8 @@ namespace TaintWatch.Modules;
 /// <summary>
 /// Reads module files on worker threads of its own, so that a file whose open() or read() never returns (a hung
 /// NFS, FUSE or 9p mount under /lib/modules) stalls neither the poll loop nor the other files. Each file is read
-/// again only when its identity (device, inode, size, mtime, ctime) changed; failures are never kept, so a file
-/// made readable by chmod or restorecon is read at the next check. A worker stuck in a read is replaced, up to a
+/// again only when its identity (device, inode, size, mtime, ctime) changed; a file that could not be read is
+/// never kept, so one made readable by chmod or restorecon is read at the next check. A worker stuck in a read is replaced, up to a
 /// bound: its thread is lost until the kernel answers, which is all a user-space reader can do.
 /// </summary>
 public sealed class ModuleFileReader : IDisposable
@@ -81,6 +81,7 @@ public sealed class ModuleFileReader : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_inFlight.TryGetValue(path, out var running))
             {
+                EnsureWorkers(); // it may be queued behind a read that is stuck
                 return running;
             }
             var read = new Read(path, _time.GetTimestamp());
@@ -116,7 +117,7 @@ public sealed class ModuleFileReader : IDisposable
         }
         var waited = _time.GetElapsedTime(read.Started);
         return waited < Timeout ? null
-            : ModuleInspection.Failed(read.Path, $"timed out after {Timeout.TotalSeconds:0.#} s reading the file (a hung mount?); it is read again when it answers");
+            : ModuleInspection.Unreadable(read.Path, $"timed out after {Timeout.TotalSeconds:0.#} s reading the file (a hung mount?); it is read again when it answers");
     }
 
     /// <summary>Reads still under way (stuck ones included).</summary>
@@ -201,12 +202,12 @@ public sealed class ModuleFileReader : IDisposable
             {
                 _cache.Remove(path);
             }
-            return ModuleInspection.Failed(path, problem!);
+            return ModuleInspection.Unreadable(path, problem!);
         }
         if (id.Kind != FileKind.Regular)
         {
             // A FIFO would block open() until a writer comes; a device could be anything.
-            return ModuleInspection.Failed(path, $"{path}: not a regular file ({id.KindName})");
+            return ModuleInspection.Unreadable(path, $"{path}: not a regular file ({id.KindName})");
         }
         lock (_gate)
         {
@@ -218,7 +219,9 @@ public sealed class ModuleFileReader : IDisposable
         var inspection = _inspect(path);
         lock (_gate)
         {
-            if (inspection.Error is null)
+            // A file that could not be read is read again next time; one read and found wanting (a bomb, a
+            // corrupt ELF) stays so until its identity changes.
+            if (!inspection.IsUnreadable)
             {
                 _cache[path] = (id, inspection);
             }
