@@ -4,7 +4,8 @@ namespace TaintWatch.Kernel;
 /// <param name="SysfsOnly">Live in /sys/module (initstate "live") but absent from /proc/modules: hidden from lsmod.</param>
 /// <param name="ProcOnly">Live in /proc/modules but without /sys/module/&lt;m&gt;/initstate: hidden from sysfs.</param>
 /// <param name="Problem">Why the comparison could not be made, or null.</param>
-public sealed record ListingMismatch(IReadOnlyList<string> SysfsOnly, IReadOnlyList<string> ProcOnly, string? Problem)
+/// <param name="Letters">Taint letters of the sysfs-only modules, from /sys/module/&lt;m&gt;/taint, where readable.</param>
+public sealed record ListingMismatch(IReadOnlyList<string> SysfsOnly, IReadOnlyList<string> ProcOnly, string? Problem, IReadOnlyDictionary<string, string>? Letters = null)
 {
     public int Count => SysfsOnly.Count + ProcOnly.Count;
 
@@ -28,7 +29,7 @@ public static class ModuleListingCheck
         }
         var second = Differences(paths);
         return second.Problem is not null ? second
-            : new ListingMismatch(first.SysfsOnly.Intersect(second.SysfsOnly).ToList(), first.ProcOnly.Intersect(second.ProcOnly).ToList(), null);
+            : new ListingMismatch(first.SysfsOnly.Intersect(second.SysfsOnly).ToList(), first.ProcOnly.Intersect(second.ProcOnly).ToList(), null, second.Letters);
     }
 
     private static ListingMismatch Differences(KernelPaths paths)
@@ -51,6 +52,7 @@ public static class ModuleListingCheck
         var inProc = parsed.Modules.ToDictionary(m => m.Name, StringComparer.Ordinal);
         var live = new HashSet<string>(StringComparer.Ordinal);
         var sysfsOnly = new List<string>();
+        var letters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in listing.Value!)
         {
             var state = BoundedFile.ReadText(Path.Combine(paths.SysModule, name, "initstate"), 64);
@@ -62,9 +64,13 @@ public static class ModuleListingCheck
             if (state.Value!.Trim() == "live" && !inProc.ContainsKey(name))
             {
                 sysfsOnly.Add(name);
+                if (BoundedFile.ReadText(Path.Combine(paths.SysModule, name, "taint"), 64) is { Succeeded: true } taint && taint.Value!.Trim().All(char.IsAsciiLetter))
+                {
+                    letters[name] = taint.Value!.Trim();
+                }
             }
         }
         var procOnly = parsed.Modules.Where(m => m.State == ModuleLoadState.Live && !live.Contains(m.Name)).Select(m => m.Name).Order(StringComparer.Ordinal).ToList();
-        return new ListingMismatch(sysfsOnly, procOnly, null);
+        return new ListingMismatch(sysfsOnly, procOnly, null, letters);
     }
 }

@@ -49,7 +49,7 @@ public static class LifecycleEvents
                     ? $"Module {name} is live in /sys/module but missing from /proc/modules: hidden from lsmod"
                     : $"Module {name} is live in /proc/modules but has no /sys/module/{name}: hidden from sysfs") with
                 {
-                    Module = new ModuleFacts(name, state.Letters.GetValueOrDefault(name)),
+                    Module = new ModuleFacts(name, mismatch.Letters?.GetValueOrDefault(name) ?? state.Letters.GetValueOrDefault(name)),
                     Listing = where,
                 });
             }

@@ -102,7 +102,7 @@ public sealed class LifecycleDaemonTests : IDisposable
         metrics = daemon.ScrapeUntil(m => m.Contains("taintwatch_modules_listing_mismatch 1", StringComparison.Ordinal), 40_000);
         Assert.Contains("taintwatch_kernel_taint_unexplained{bit=\"10\",flag=\"C\",name=\"CRAP\"} 1", metrics);
         var hidden = Assert.Single(Events(MessageIds.ModulesListingMismatch));
-        Assert.Equal(("hider", "sysfs-only", "2"), (hidden["MODULE"], hidden["MODULE_LISTING"], hidden["PRIORITY"]));
+        Assert.Equal(("hider", "sysfs-only", "2", "C"), (hidden["MODULE"], hidden["MODULE_LISTING"], hidden["PRIORITY"], hidden["MODULE_TAINT"]));
         var unexplained = Assert.Single(Events(MessageIds.TaintUnexplained));
         Assert.Equal("C", unexplained["TAINT_FLAG"]);
         Assert.Contains("set while TaintWatch was watching", unexplained["TAINT_EXPLANATION"], StringComparison.Ordinal);

@@ -148,6 +148,7 @@ public sealed class LifecycleReaderTests : IDisposable
         var mismatch = ModuleListingCheck.Check(Repo.FixturePaths("rhel79-kpatch"));
         Assert.Null(mismatch.Problem);
         Assert.Equal(["hider"], mismatch.SysfsOnly);
+        Assert.Equal("OE", mismatch.Letters!["hider"]);
         Assert.Empty(mismatch.ProcOnly); // printk and module are built in (no initstate): not modules hiding
         Assert.Equal(1, mismatch.Count);
     }
