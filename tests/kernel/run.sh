@@ -13,8 +13,8 @@ work=${2:-$CORPUS/qemu-work-$$}
 kroot=$CORPUS/root
 rm -rf "$work" && mkdir -p "$work"/{build,results,initramfs/{bin,mods,proc,sys,dev,host,results}}
 
-for tool in qemu-system-x86_64 busybox depmod cpio; do
-  command -v "$tool" >/dev/null || { echo "run.sh: $tool missing (apt-get install qemu-system-x86 busybox-static kmod cpio)" >&2; exit 2; }
+for tool in qemu-system-x86_64 busybox depmod cpio prometheus prometheus-alertmanager; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool missing (apt-get install qemu-system-x86 busybox-static kmod cpio prometheus prometheus-alertmanager)" >&2; exit 2; }
 done
 [ -d "/usr/src/linux-headers-$KVER" ] || { echo "run.sh: apt-get install linux-headers-$KVER" >&2; exit 2; }
 
@@ -22,14 +22,16 @@ done
 # scenario under the work directory, wherever this checkout lives.
 cp "$binary" "$work/taintwatch"
 cp "$here/scenario.sh" "$work/scenario.sh"
+# policy: its scenario block, the webhook receiver and the shipped alert rules.
+cp "$here/policy-scenario.sh" "$here/alert-receiver.py" "$here/../../packaging/prometheus/taintwatch-alerts.yml" "$work/"
 
 # 1. Test modules, built against the kernel's headers; tw_badsig and tw_staging signed with a key the kernel does not trust.
-for m in tw_prop tw_gpl tw_badsig tw_staging tw_latency; do
+for m in tw_prop tw_gpl tw_badsig tw_staging tw_latency tw_livepatch; do
   cp -r "$here/modules/$m" "$work/build/"
   make -s -C "/usr/src/linux-headers-$KVER" M="$work/build/$m" modules >"$work/build/$m.log" 2>&1 || { cat "$work/build/$m.log" >&2; exit 1; }
 done
 sign_file=$(find "$CORPUS/kbuild" /usr/lib/linux-kbuild-* -name sign-file -type f 2>/dev/null | head -n 1)
-for m in tw_badsig tw_staging; do
+for m in tw_badsig tw_staging tw_livepatch; do
   "$sign_file" sha256 "$CORPUS/signed/keys/rsa.pem" "$CORPUS/signed/keys/rsa.pem" "$work/build/$m/$m.ko"
 done
 

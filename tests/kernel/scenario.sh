@@ -79,5 +79,10 @@ dmesg > "$R/dmesg.txt"
 "$B" scan-log --json "$R/dmesg.txt" > "$R/scan-log.json"
 kill "$TW" "$CAPTURE"; wait "$TW" 2>/dev/null
 journalctl -o json --all --no-pager SYSLOG_IDENTIFIER=taintwatch > "$R/journal.json"
+
+# ---- policy (issue 17): live patch, lifecycle metrics, the alert through Prometheus and Alertmanager ----
+. "$W/policy-scenario.sh"
+# ---- end of policy ----
+
 uname -r > "$R/uname"
 exit 0

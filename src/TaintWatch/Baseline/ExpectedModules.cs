@@ -9,14 +9,27 @@ public sealed record SignerRule(string Signer, string? SigKey);
 public sealed record ModuleRule(string Name, string? Signer, string? SigKey);
 
 /// <summary>
-/// The operator's list of what may be loaded (--modules.expected-file). A loaded module is expected when a
-/// module rule or a signer rule covers it; everything else is unexpected, and that is what alerts page on.
+/// The operator's list of what may be loaded (--modules.expected-file): a role's policy. A loaded module is
+/// expected when a module rule or a signer rule covers it; everything else is unexpected, and that is what alerts
+/// page on. With a taint: list, the taint bits this role may carry; any other set bit is unexpected.
 /// </summary>
-public sealed class ExpectedModules(IReadOnlyList<SignerRule> signers, IReadOnlyList<ModuleRule> modules)
+/// <param name="taint">Allowed taint letters (P, O, E, or RHEL's lower-case ones) or names (OOT_MODULE); null when the file has no taint: key.</param>
+public sealed class ExpectedModules(IReadOnlyList<SignerRule> signers, IReadOnlyList<ModuleRule> modules, IReadOnlyList<string>? taint = null)
 {
     public IReadOnlyList<SignerRule> Signers { get; } = signers;
 
     public IReadOnlyList<ModuleRule> Modules { get; } = modules;
+
+    /// <summary>The taint: entries as written; null means the policy says nothing about taint (no unexpected-taint series).</summary>
+    public IReadOnlyList<string>? Taint { get; } = taint;
+
+    /// <summary>Whether the policy allows this set bit: by its letter in the running kernel's table, or by its name. Unknown bits never are.</summary>
+    public bool AllowsTaint(Kernel.TaintFlag flag) =>
+        !flag.IsPlaceholder && Taint is { } allowed && allowed.Any(a => a == flag.Name || a.Length == 1 && a[0] == flag.SetChar);
+
+    /// <summary>The set bits this policy does not allow; empty without a taint: key.</summary>
+    public IReadOnlyList<Kernel.TaintFlag> UnexpectedTaint(Kernel.TaintTable table, ulong mask) =>
+        Taint is null ? [] : table.Decode(mask).Where(f => !AllowsTaint(f)).ToList();
 
     public bool IsExpected(string module, ModuleSignature signature)
     {

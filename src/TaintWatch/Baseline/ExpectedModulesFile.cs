@@ -13,6 +13,7 @@ namespace TaintWatch.Baseline;
 ///   - name: scini
 ///   - name: nvidia*
 ///     signer: NVIDIA*              # optional: only when signed so
+/// taint: [P, O, E]                 # optional: the taint bits this role may carry (letters or names)
 /// </code>
 /// Unknown keys are errors, so that a typo cannot quietly allow or forbid a module.
 /// </summary>
@@ -26,14 +27,15 @@ public static class ExpectedModulesFile
         var root = SafeYaml.LoadRoot(path);
         if (root is null)
         {
-            return new ExpectedModules([], []);
+            return new ExpectedModules([], [], null);
         }
         if (root is not YamlMappingNode top)
         {
-            throw new InvalidDataException($"{path}: expected a mapping with the keys signers and modules");
+            throw new InvalidDataException($"{path}: expected a mapping with the keys signers, modules and taint");
         }
         var signers = new List<SignerRule>();
         var modules = new List<ModuleRule>();
+        List<string>? taint = null;
         foreach (var (keyNode, value) in top.Children)
         {
             switch (SafeYaml.Scalar(keyNode, path, "a key"))
@@ -54,15 +56,18 @@ public static class ExpectedModulesFile
                         modules.Add(new ModuleRule(name, fields.GetValueOrDefault("signer"), Key(fields.GetValueOrDefault("sig_key"), path, entry)));
                     }
                     break;
+                case "taint":
+                    taint = TaintPolicy.Parse(value, path);
+                    break;
                 case var other:
-                    throw new InvalidDataException($"{path}: line {keyNode.Start.Line}: unknown key \"{other}\" (expected signers or modules)");
+                    throw new InvalidDataException($"{path}: line {keyNode.Start.Line}: unknown key \"{other}\" (expected signers, modules or taint)");
             }
             if (signers.Count + modules.Count > MaxRules)
             {
                 throw new InvalidDataException($"{path}: more than {MaxRules} rules");
             }
         }
-        return new ExpectedModules(signers, modules);
+        return new ExpectedModules(signers, modules, taint);
     }
 
     private static IEnumerable<YamlMappingNode> Entries(YamlNode node, string path, string section)

@@ -36,6 +36,8 @@ public static class BaselineWriter
                 text.Append(CultureInfo.InvariantCulture, $"    sig_key: {Quote(key.KeyHex)}\n");
             }
         }
+        // Before modules:, so that module lines appended to the file by hand still land in its list.
+        AppendTaint(text, snapshot);
         var extra = status.Modules.Where(m => !signers.IsExpected(m.Name, m.Signature)).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
         text.Append(extra.Count == 0 ? "modules: []\n" : "modules:\n");
         foreach (var module in extra)
@@ -62,6 +64,28 @@ public static class BaselineWriter
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The known-good host's set bits as this role's allowed taint. Bits its table does not know cannot be allowed by
+    /// letter, so they are named in a comment; an unreadable mask writes no taint: key (no taint policy) rather than a guess.
+    /// </summary>
+    private static void AppendTaint(StringBuilder text, Kernel.KernelSnapshot snapshot)
+    {
+        if (snapshot.TaintMask is not ulong mask)
+        {
+            text.Append("# taint: not written: the kernel's taint mask could not be read\n");
+            return;
+        }
+        var flags = snapshot.Table.Decode(mask);
+        var known = flags.Where(f => !f.IsPlaceholder).ToList();
+        text.Append(CultureInfo.InvariantCulture, $"# taint: the bits this role may carry (letters of table {snapshot.Table.Id}; mask {mask}). Any other set bit is unexpected.\n");
+        text.Append("taint: [").Append(string.Join(", ", known.Select(f => Quote(f.SetChar.ToString())))).Append(']');
+        text.Append(known.Count == 0 ? "  # the kernel is not tainted\n" : $"  # {string.Join(", ", known.Select(f => f.Name))}\n");
+        foreach (var unknown in flags.Where(f => f.IsPlaceholder))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# bit {unknown.Bit} is set but table {snapshot.Table.Id} does not define it: it cannot be allowed and stays unexpected\n");
+        }
     }
 
     /// <summary>A signer is matched as a glob: its own *, ? and [ must match themselves.</summary>

@@ -10,6 +10,6 @@ public static class ModuleFiles
     public static HostStatus Join(KernelSnapshot snapshot, KernelPaths paths, Baseline.ExpectedModules? expected)
     {
         using var files = ModuleFileCache.ForCommandLine(ModuleFileCache.DefaultTimeout);
-        return HostStatus.Build(snapshot, files.Resolve(snapshot, paths), expected);
+        return HostStatus.Build(snapshot, files.Resolve(snapshot, paths), expected, paths);
     }
 }

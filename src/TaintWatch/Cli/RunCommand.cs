@@ -25,12 +25,13 @@ public static class RunCommand
         var filesInterval = new Option<string>("--poll.module-files-interval") { Description = "How often the files of loaded modules are re-checked for replacement when nothing else changed (a new or changed module is always checked at once).", DefaultValueFactory = _ => "30s" };
         var webConfig = new Option<string?>("--web.config.file") { Description = "TLS, basic auth, response headers and rate limit in Prometheus exporter-toolkit's YAML (tls_server_config, basic_auth_users with bcrypt hashes, http_server_config.headers, rate_limit). Re-read on SIGHUP (systemctl reload); the certificate and key files are also re-read when they change." };
         var uevents = new Option<bool>("--poll.uevents") { Description = "Poll at once when the kernel announces a module load or unload (netlink uevents; no privilege needed), so a module loaded and unloaded within a second is still reported. --poll.uevents=false keeps only the timed poll.", DefaultValueFactory = _ => true };
-        var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (YAML: signers and modules, globs allowed; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest. Re-read when it changes and on SIGHUP. Default: {DefaultExpectedFile} when it exists." };
+        var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list, the host role's policy (YAML: signers and modules, globs allowed, and taint: the taint letters the role may carry; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest; with taint:, taintwatch_kernel_taint_unexpected marks set bits it does not allow. Re-read when it changes and on SIGHUP. Default: {DefaultExpectedFile} when it exists." };
         var fileTimeout = new Option<string>("--poll.module-file-timeout") { Description = "How long one module file may take to read (a hung NFS, FUSE or 9p mount under /lib/modules) before its signature is reported as unknown, \"timed out\"; the kernel's taint state and the other modules are served meanwhile.", DefaultValueFactory = _ => "10s" };
+        var stuck = new Option<string>("--livepatch.stuck-after") { Description = "How long a live patch may stay in transition (some tasks not yet switched) before a \"stuck\" journal event.", DefaultValueFactory = _ => "1m" };
         var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
         var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
         {
-            listen, path, interval, filesInterval, fileTimeout, uevents, expected, state, level, format, table, journal, webConfig,
+            listen, path, interval, filesInterval, fileTimeout, uevents, expected, stuck, state, level, format, table, journal, webConfig,
         };
         command.SetAction(r =>
         {
@@ -50,12 +51,17 @@ public static class RunCommand
                 Console.Error.WriteLine($"taintwatch run: --poll.module-file-timeout \"{r.GetValue(fileTimeout)}\" is not a positive duration such as 10s");
                 return ExitCodes.Error;
             }
+            if (!DurationParser.TryParse(r.GetValue(stuck)!, out var stuckAfter))
+            {
+                Console.Error.WriteLine($"taintwatch run: --livepatch.stuck-after \"{r.GetValue(stuck)}\" is not a duration such as 1m or 90s");
+                return ExitCodes.Error;
+            }
             if (!TableOption.TryResolveExplicit(r.GetValue(table), paths, "run", Console.Error, out var forced))
             {
                 return ExitCodes.Error;
             }
             var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!, filesPeriod, r.GetValue(uevents),
-                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, ModuleFileTimeout: filePatience);
+                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, ModuleFileTimeout: filePatience, LivePatchStuck: stuckAfter);
             return Run(options, r.GetValue(webConfig) is { Length: > 0 } configPath ? configPath : null);
         });
         return command;

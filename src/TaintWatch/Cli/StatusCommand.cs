@@ -42,7 +42,10 @@ public static class StatusCommand
         }
         var snapshot = KernelSnapshotReader.Read(paths, table);
         var host = ModuleFiles.Join(snapshot, paths, expected?.Rules);
-        var report = new StatusReport(host, snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release), SecurityPostureReader.Read(paths), expected);
+        var lifecycle = new Lifecycle.LifecycleWatch(paths);
+        lifecycle.Refresh();
+        var view = lifecycle.Build(snapshot, host, new Lifecycle.LifecycleState(), checkListing: true);
+        var report = new StatusReport(host, snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release), SecurityPostureReader.Read(paths), expected, view);
         if (json)
         {
             JsonOutput.Print(output, writer => StatusJson.Write(report, writer));

@@ -91,6 +91,14 @@ public static class StatusJson
             w.WriteString("file_match_evidence", f?.MatchEvidence);
             InspectionJson.WriteSignature(w, "signature", status.Signature);
             JsonOutput.WriteBooleanOrNull(w, "expected", status.Expected);
+            w.WriteString("origin", status.Origin.Kind);
+            w.WriteString("vermagic", status.Vermagic);
+            if (status.Origin.WeakTarget is { } target)
+            {
+                w.WriteString("weak_target", target);
+                w.WriteString("weak_target_release", status.Origin.WeakTargetRelease);
+                JsonOutput.WriteBooleanOrNull(w, "weak_target_kernel_installed", status.Origin.WeakTargetKernelInstalled);
+            }
             if (f?.Inspection is { } file)
             {
                 w.WriteString("file_version", file.Get("version"));
@@ -118,6 +126,7 @@ public static class StatusJson
             w.WriteStringValue(note);
         }
         w.WriteEndArray();
+        StatusLifecycleJson.Write(report, w);
         w.WriteString("verdict", report.Verdict);
         w.WriteEndObject();
     }

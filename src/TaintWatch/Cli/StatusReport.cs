@@ -11,8 +11,11 @@ public sealed record ExpectedList(string Path, Baseline.ExpectedModules Rules);
 /// What `taintwatch status` reports: the host's status with the security posture, in the order and with the
 /// verdict people read. <see cref="StatusText"/> renders it for people, <see cref="StatusJson"/> for machines.
 /// </summary>
-public sealed class StatusReport(HostStatus host, string? moduleDirectory, SecurityPosture posture, ExpectedList? expected)
+public sealed class StatusReport(HostStatus host, string? moduleDirectory, SecurityPosture posture, ExpectedList? expected, Lifecycle.LifecycleView? lifecycle = null)
 {
+    /// <summary>Live patches, counters, the listing comparison and the taint policy; the CLI does not watch, so it knows no unloads.</summary>
+    public Lifecycle.LifecycleView? Lifecycle { get; } = lifecycle;
+
     public HostStatus Host { get; } = host;
 
     public KernelSnapshot Snapshot => Host.Snapshot;

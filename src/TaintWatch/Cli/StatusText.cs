@@ -20,13 +20,17 @@ public static class StatusText
             if (flags.Count > 0)
             {
                 output.WriteLine();
-                var rows = new TextTable("BIT", "FLAG", "NAME", "MODULES", "MEANING");
+                // With a taint: policy, each bit is marked allowed or not (the ALLOWED column).
+                var policy = report.Lifecycle?.Unexpected?.ToDictionary(u => u.Flag.Bit, u => !u.Unexpected);
+                var rows = policy is null ? new TextTable("BIT", "FLAG", "NAME", "MODULES", "MEANING") : new TextTable("BIT", "FLAG", "NAME", "MODULES", "ALLOWED", "MEANING");
                 foreach (var flag in flags)
                 {
                     var carriers = flag.Letter == '?' ? "" : string.Join(",", s.ModulesWithLetter(flag.SetChar).Select(m => m.Name));
-                    rows.Add(flag.Bit.ToString(System.Globalization.CultureInfo.InvariantCulture), flag.Letter.ToString(), flag.Name, carriers.Length == 0 ? "-" : carriers, flag.Description);
+                    string[] cells = [flag.Bit.ToString(System.Globalization.CultureInfo.InvariantCulture), flag.Letter.ToString(), flag.Name, carriers.Length == 0 ? "-" : carriers, flag.Description];
+                    rows.Add(policy is null ? cells : [.. cells[..4], policy.GetValueOrDefault(flag.Bit) ? "yes" : "NO", cells[4]]);
                 }
                 rows.Write(output, "  ");
+                StatusLifecycleText.WriteTaint(report, output);
             }
         }
         else
@@ -37,6 +41,7 @@ public static class StatusText
         output.WriteLine(report.Host.SigningKey is { } key
             ? $"Kernel signing key: {key.Signer} (key {(key.KeyHex.Length > 0 ? key.KeyHex : "-")}, {key.HashAlgorithm}), signs {key.Modules} loaded in-tree modules{(key.Others > 0 ? $"; {key.Others} other in-tree modules are signed by another key" : "")}"
             : "Kernel signing key: unknown (no signed in-tree module is loaded and readable)");
+        StatusLifecycleText.WriteHost(report, output);
         output.WriteLine();
         if (!s.ModulesSupported)
         {
@@ -67,16 +72,17 @@ public static class StatusText
         {
             return;
         }
-        string[] columns = ["MODULE", "TAINT", "SIGNATURE", "SIGNER", "SIG_KEY", "HASH", "FILE=LOADED", "FILE"];
-        var rows = new TextTable(expected is null ? columns : [.. columns[..7], "EXPECTED", columns[7]]);
+        string[] columns = ["MODULE", "TAINT", "SIGNATURE", "SIGNER", "SIG_KEY", "HASH", "FILE=LOADED", "ORIGIN", "FILE"];
+        var rows = new TextTable(expected is null ? columns : [.. columns[..8], "EXPECTED", columns[8]]);
         foreach (var m in report.OrderedModules)
         {
             var sig = m.Signature;
             string[] cells = [m.Name, m.Module.IsTainting ? m.Module.TaintLetters : "-", sig.StateName, sig.Signer ?? "-", ShortKey(sig), sig.HashAlgorithm ?? "-", MatchText(m.FileMatchesLoaded),
-                m.FilePath ?? (m.IsBuiltIn ? "(builtin)" : "(not found)")];
-            rows.Add(expected is null ? cells : [.. cells[..7], m.Expected == true ? "yes" : "NO", cells[7]]);
+                m.Origin.Kind, m.FilePath ?? (m.IsBuiltIn ? "(builtin)" : "(not found)")];
+            rows.Add(expected is null ? cells : [.. cells[..8], m.Expected == true ? "yes" : "NO", cells[8]]);
         }
         rows.Write(output, "  ");
+        StatusLifecycleText.WriteModules(report, output);
         if (expected is not null)
         {
             var unexpected = modules.Where(m => m.Expected == false).Select(m => m.Name).Order(StringComparer.Ordinal).ToList();

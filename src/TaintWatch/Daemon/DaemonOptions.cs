@@ -17,10 +17,14 @@ public sealed record DaemonOptions(
     bool Uevents = true,
     string? BaselineFile = null,
     bool BaselineOptional = false,
-    TimeSpan? ModuleFileTimeout = null)
+    TimeSpan? ModuleFileTimeout = null,
+    TimeSpan? LivePatchStuck = null)
 {
     /// <summary>How long one module file may take to read before it is reported as timed out (default 10 s).</summary>
     public TimeSpan FileTimeout => ModuleFileTimeout ?? Modules.ModuleFileCache.DefaultTimeout;
+
+    /// <summary>How long a live patch may stay in transition before the "stuck" event (default 1 min).</summary>
+    public TimeSpan LivePatchStuckAfter => LivePatchStuck ?? TimeSpan.FromMinutes(1);
 
     /// <summary>How often module files on disk are re-checked when nothing else changed (default 30 s).</summary>
     public TimeSpan FileCheckInterval => ModuleFileInterval ?? TimeSpan.FromSeconds(30);

@@ -33,6 +33,8 @@ public sealed class Poller : IDisposable
     private IReadOnlyDictionary<string, LoadedModuleFile> _lastFiles = new Dictionary<string, LoadedModuleFile>();
     private IReadOnlyList<LoadedModule>? _lastFilesFor;
     private string _postureProblems = "";
+    private readonly Lifecycle.LifecycleWatch _lifecycle;
+    private readonly LifecycleMetrics _lifecycleMetrics;
 
     /// <summary>Most sightings kept between two polls; beyond it a poll is due anyway and only transient loads could be missed.</summary>
     private const int MaxSightings = 4096;
@@ -51,6 +53,8 @@ public sealed class Poller : IDisposable
         _outbox = new EventOutbox(new StateStore(options.StateDirectory), sink, metrics, _health);
         _files = new ModuleFileCache(options.FileTimeout, FileWait, workers: 2, completed: wake);
         _baseline = new BaselineWatcher(options.BaselineFile, options.BaselineOptional);
+        _lifecycle = new Lifecycle.LifecycleWatch(options.Paths);
+        _lifecycleMetrics = new LifecycleMetrics(metrics);
     }
 
     /// <summary>Set by the loop: the uevent listener's problem, or null when it is listening (or not asked for).</summary>
@@ -95,14 +99,18 @@ public sealed class Poller : IDisposable
         var now = _time.GetTimestamp();
         var filesDue = _time.GetElapsedTime(_lastFileCheck, now) >= _options.FileCheckInterval;
         var baselineChanged = _baseline.Refresh();
+        // Live patches and the failure counters change without a module list or mask change: a change (or a patch in
+        // transition, where time matters) rules the shortcut out.
+        var lifecycleChanged = _lifecycle.Refresh();
         // Pending work (events not yet in the journal, files still being read, a changed list) rules the shortcut out.
-        var pending = baselineChanged || _outbox.HasUndelivered || _files.HasPending || sightings.Count > 0
+        var pending = baselineChanged || lifecycleChanged || _outbox.HasUndelivered || _files.HasPending || sightings.Count > 0
             || UeventProblem != _health.ProblemOf(Collectors.Uevents);
         if (!filesDue && !pending && _previous is not null && IsUnchanged(snapshot, _previous))
         {
             _metrics.ObservePoll(Stopwatch.GetElapsedTime(started), _time.GetUtcNow());
             return;
         }
+        var modulesChanged = _previous is null || !ReferenceEquals(snapshot.Modules, _previous.Modules);
         _previous = snapshot;
         if (filesDue || !ReferenceEquals(snapshot.Modules, _lastFilesFor) || _files.HasPending)
         {
@@ -111,7 +119,7 @@ public sealed class Poller : IDisposable
             _lastFiles = _files.Resolve(snapshot, _options.Paths, _lastFiles, recheck: filesDue);
         }
         _lastFilesFor = snapshot.Modules;
-        var host = HostStatus.Build(snapshot, _lastFiles, _baseline.Current);
+        var host = HostStatus.Build(snapshot, _lastFiles, _baseline.Current, _options.Paths);
         if (filesDue)
         {
             _lastFileCheck = now;
@@ -119,16 +127,28 @@ public sealed class Poller : IDisposable
         }
         ReportHealth(snapshot, host);
 
+        var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
+            .Select(s => ModuleStatus.Resolve(s.AsLoadedModule(), _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, _options.Paths), _baseline.Current))
+            .ToList();
+        // Lifecycle (issue 17): unloaded taint carriers are remembered before judging which bits nobody explains.
+        var state = _outbox.State;
+        var startOfBoot = !state.Initialized || state.BootId != (snapshot.BootId ?? "unknown");
+        Lifecycle.LifecycleWatch.Remember(state.Lifecycle, snapshot, gone.Select(g => g.Module), startOfBoot, FirstPoll);
+        var lifecycle = _lifecycle.Build(snapshot, host, state.Lifecycle, checkListing: filesDue || modulesChanged);
+        _health.Log(Collectors.LivePatch, _lifecycle.LivePatchProblem);
+        _health.Log(Collectors.Counters, _lifecycle.CounterProblems.Count == 0 ? null : string.Join("; ", _lifecycle.CounterProblems));
+        _health.Log(Collectors.Listing, _lifecycle.ListingProblem);
+
         // A poll that cannot read the taint mask decides nothing: it could not tell a bit from an unreadable file.
         if (snapshot.TaintMask is not null)
         {
-            var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
-                .Select(s => ModuleStatus.Resolve(s.AsLoadedModule(), _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, _options.Paths), _baseline.Current))
-                .ToList();
-            _outbox.Deliver(EventDetector.Detect(_outbox.State, host, _time.GetUtcNow(), FirstPoll, gone));
+            var events = EventDetector.Detect(state, host, _time.GetUtcNow(), FirstPoll, gone);
+            events.AddRange(Lifecycle.LifecycleEvents.Detect(state, state.Lifecycle, lifecycle, snapshot, _time.GetUtcNow(), startOfBoot, _options.LivePatchStuckAfter));
+            _outbox.Deliver(events);
             FirstPoll = false;
         }
         _metrics.Update(host, _outbox.State, _health.Success, host.Modules.Count(m => m.File?.IsPending == true));
+        _lifecycleMetrics.Update(lifecycle);
         _metrics.ObservePoll(Stopwatch.GetElapsedTime(started), _time.GetUtcNow());
     }
 

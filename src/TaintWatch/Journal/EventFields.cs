@@ -56,6 +56,19 @@ public static class EventFields
             Add("MODULE_SIGNATURE_PROBLEM", m.SignatureProblem);
             Add("MODULE_EXPECTED", m.Expected switch { true => "1", false => "0", null => null });
         }
+        if (e.LivePatch is { } p)
+        {
+            Add("LIVEPATCH", p.Name);
+            Add("LIVEPATCH_EVENT", p.Change);
+            Add("LIVEPATCH_ENABLED", p.Enabled);
+            Add("LIVEPATCH_TRANSITION", p.Transition);
+            Add("LIVEPATCH_OBJECTS", p.Objects is null ? null : string.Join(",", p.Objects));
+            Add("LIVEPATCH_FUNCTIONS", p.Functions?.ToString(CultureInfo.InvariantCulture));
+            Add("LIVEPATCH_TRANSITION_SECONDS", p.TransitionSeconds?.ToString(CultureInfo.InvariantCulture));
+            Add("MODULE", p.Name); // the patch is its module: journalctl MODULE=<patch> finds both
+        }
+        Add("TAINT_EXPLANATION", e.Explanation);
+        Add("MODULE_LISTING", e.Listing);
         Add("MATCH_EVIDENCE", e.MatchEvidence);
         Add("PRESENT_AT_START", e.PresentAtStart ? "1" : null);
         Add("MODULE_TRANSIENT", e.Transient ? "1" : null);

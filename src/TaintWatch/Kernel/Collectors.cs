@@ -33,8 +33,17 @@ public static class Collectors
     /// <summary>The daemon's state file.</summary>
     public const string State = "state";
 
+    /// <summary>/sys/kernel/livepatch (logged when unreadable; absent on kernels without live patching).</summary>
+    public const string LivePatch = "livepatch";
+
+    /// <summary>/sys/kernel/warn_count and oops_count.</summary>
+    public const string Counters = "counters";
+
+    /// <summary>/proc/modules compared with /sys/module.</summary>
+    public const string Listing = "listing";
+
     /// <summary>The poll itself (an unexpected error).</summary>
     public const string Poll = "poll";
 
-    public static readonly IReadOnlyList<string> All = [Release, Taint, Modules, Sysfs, SigEnforce, Signatures, Baseline, Uevents, State, Poll];
+    public static readonly IReadOnlyList<string> All = [Release, Taint, Modules, Sysfs, SigEnforce, Signatures, Baseline, Uevents, State, Poll, LivePatch, Counters, Listing];
 }

@@ -29,6 +29,13 @@ public sealed record KernelPaths(string ProcFs = "/proc", string SysFs = "/sys",
     /// <summary>"none [integrity] confidentiality": the selected mode in brackets (kernel 5.4+, RHEL 8+).</summary>
     public string Lockdown => Path.Combine(SysFs, "kernel/security/lockdown");
 
+    /// <summary>One directory per live patch (kernel/livepatch, Documentation/ABI/testing/sysfs-kernel-livepatch).</summary>
+    public string LivePatch => Path.Combine(SysFs, "kernel/livepatch");
+
+    /// <summary>How many WARNs and oopses the kernel has seen this boot (6.2+, and stable backports such as 6.1.y).</summary>
+    public string WarnCount => Path.Combine(SysFs, "kernel/warn_count");
+    public string OopsCount => Path.Combine(SysFs, "kernel/oops_count");
+
     /// <summary>&lt;rootfs&gt;/lib/modules/&lt;release&gt;, where module files are found.</summary>
     public string ModuleDirectory(string release) => Path.Combine(RootFs, "lib/modules", release);
 }

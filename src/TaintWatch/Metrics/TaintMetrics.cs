@@ -46,7 +46,7 @@ public sealed class TaintMetrics
         _kernelInfo = f.CreateGauge("taintwatch_kernel_info", "The running kernel and the taint table used to decode it.", "release", "taint_table");
         _moduleTainted = f.CreateGauge("taintwatch_module_tainted", "One series per taint letter carried by a loaded module.", "module", "flag", "name");
         _signatureInfo = f.CreateGauge("taintwatch_module_signature_info", "Signature of each loaded module's file: state signed, unsigned or unknown (file not found or unreadable).", "module", "state", "sig_id", "signer", "sig_key", "sig_hashalgo", "expected");
-        _moduleInfo = f.CreateGauge("taintwatch_module_info", "Each loaded module's version, srcversion, licence, in-tree mark and file.", "module", "version", "srcversion", "license", "intree", "file", "expected");
+        _moduleInfo = f.CreateGauge("taintwatch_module_info", "Each loaded module's version, srcversion, licence, in-tree mark, file, where the file comes from (origin: kernel, updates, extra, weak-updates, built-in, other, unknown) and vermagic.", "module", "version", "srcversion", "license", "intree", "file", "expected", "origin", "vermagic");
         _unexpected = f.CreateGauge("taintwatch_modules_unexpected", "Loaded modules that no rule of the expected-modules file covers (absent when no such file is in use).", Unread);
         _fileMatches = f.CreateGauge("taintwatch_module_file_matches_loaded", "1 when the module file on disk is the image that was loaded (build-id, else srcversion); absent when it cannot be told.", "module");
         _modules = f.CreateGauge("taintwatch_modules", "Loaded modules by signature state.", "state");
@@ -154,7 +154,8 @@ public sealed class TaintMetrics
             signatures[[module.Name, sig.StateName, sig.Id ?? "", sig.Signer ?? "", sig.KeyHex, sig.HashAlgorithm ?? "", expected]] = 1;
             states[[sig.StateName]] += 1;
             var intree = module.InTree switch { true => "Y", false => "N", null => "" };
-            infos[[module.Name, module.Version ?? "", module.SrcVersion ?? "", module.License ?? "", intree, module.FilePath ?? (module.IsBuiltIn ? "(builtin)" : ""), expected]] = 1;
+            infos[[module.Name, module.Version ?? "", module.SrcVersion ?? "", module.License ?? "", intree, module.FilePath ?? (module.IsBuiltIn ? "(builtin)" : ""), expected,
+                module.Origin.Kind, module.Vermagic ?? ""]] = 1;
             if (module.FileMatchesLoaded is bool match)
             {
                 matches[[module.Name]] = match ? 1 : 0;
@@ -204,7 +205,7 @@ public sealed class TaintMetrics
     private static string Bit(TaintFlag flag) => flag.Bit.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Makes a labelled gauge hold exactly these series: new ones set, vanished ones removed.</summary>
-    private static void Sync(Gauge gauge, Dictionary<string[], double> desired)
+    internal static void Sync(Gauge gauge, Dictionary<string[], double> desired)
     {
         foreach (var labels in gauge.GetAllLabelValues().ToList())
         {
@@ -219,7 +220,7 @@ public sealed class TaintMetrics
         }
     }
 
-    private sealed class LabelComparer : IEqualityComparer<string[]>
+    internal sealed class LabelComparer : IEqualityComparer<string[]>
     {
         public static readonly LabelComparer Instance = new();
 

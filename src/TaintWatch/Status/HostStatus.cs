@@ -35,6 +35,7 @@ public sealed class HostStatus
     public ModuleStatus? this[string module] => _byName.GetValueOrDefault(module);
 
     /// <param name="files">Each loaded module's file by module name (<see cref="ModuleFileCache"/>).</param>
-    public static HostStatus Build(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, ExpectedModules? expected) =>
-        new(snapshot, snapshot.Modules.Select(m => ModuleStatus.Resolve(m, files.GetValueOrDefault(m.Name), expected)).ToList(), expected);
+    /// <param name="paths">The roots read, so that each module's origin can be told; null leaves origins unknown.</param>
+    public static HostStatus Build(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, ExpectedModules? expected, KernelPaths? paths = null) =>
+        new(snapshot, snapshot.Modules.Select(m => ModuleStatus.Resolve(m, files.GetValueOrDefault(m.Name), expected, paths, snapshot.Release)).ToList(), expected);
 }

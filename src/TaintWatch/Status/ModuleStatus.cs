@@ -13,7 +13,8 @@ namespace TaintWatch.Status;
 /// <param name="Module">The module as /proc/modules and /sys/module list it.</param>
 /// <param name="File">Its file joined by <see cref="ModuleFileCache"/>; null when no file could be looked for (release unknown).</param>
 /// <param name="Expected">Whether a rule of the expected-modules list covers it; null without a list.</param>
-public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, bool? Expected)
+/// <param name="Origin">Where its file comes from (kernel, updates, extra, weak-updates, built-in, other, unknown).</param>
+public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, bool? Expected, ModuleOrigin Origin)
 {
     public string Name => Module.Name;
 
@@ -36,6 +37,9 @@ public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, b
 
     public bool IsBuiltIn => File?.Location.IsBuiltIn == true;
 
+    /// <summary>The file's vermagic (the kernel it was built for, as modinfo prints it); null when the file was not read.</summary>
+    public string? Vermagic => File?.Inspection?.Get("vermagic");
+
     /// <summary>True/false when the file on disk could be compared with the loaded image; null when not.</summary>
     public bool? FileMatchesLoaded => File?.MatchesLoaded;
 
@@ -45,9 +49,11 @@ public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, b
     /// </summary>
     public bool IsConcerning => Expected == false || Expected is null && (Module.IsTainting || Signature.State != SignatureState.Signed);
 
-    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected)
+    /// <param name="paths">Where the module tree is, to tell the file's origin; null leaves it unknown.</param>
+    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected, KernelPaths? paths = null, string? release = null)
     {
         var signature = file?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
-        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature));
+        var origin = file is not null && paths is not null ? ModuleOrigin.Of(file.Location, paths, release) : new ModuleOrigin(ModuleOrigin.Unknown);
+        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature), origin);
     }
 }

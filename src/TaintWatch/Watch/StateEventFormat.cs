@@ -57,6 +57,34 @@ public static class StateEventFormat
         w.WriteBoolean("transient", e.Transient);
         w.WriteBoolean("present_at_start", e.PresentAtStart);
         w.WriteString("match_evidence", e.MatchEvidence);
+        w.WriteString("explanation", e.Explanation);
+        w.WriteString("listing", e.Listing);
+        if (e.LivePatch is { } p)
+        {
+            w.WriteStartObject("livepatch");
+            w.WriteString("name", p.Name);
+            w.WriteString("change", p.Change);
+            w.WriteString("enabled", p.Enabled);
+            w.WriteString("transition", p.Transition);
+            if (p.Objects is not null)
+            {
+                w.WriteStartArray("objects");
+                foreach (var o in p.Objects)
+                {
+                    w.WriteStringValue(o);
+                }
+                w.WriteEndArray();
+            }
+            if (p.Functions is int functions)
+            {
+                w.WriteNumber("functions", functions);
+            }
+            if (p.TransitionSeconds is long seconds)
+            {
+                w.WriteNumber("transition_seconds", seconds);
+            }
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 
@@ -73,7 +101,19 @@ public static class StateEventFormat
             Transient = Flag(e, "transient"),
             PresentAtStart = Flag(e, "present_at_start"),
             MatchEvidence = Text(e, "match_evidence"),
+            Explanation = Text(e, "explanation"),
+            Listing = Text(e, "listing"),
         };
+        if (e.TryGetProperty("livepatch", out var lp) && lp.ValueKind == JsonValueKind.Object)
+        {
+            result = result with
+            {
+                LivePatch = new LivePatchFacts(Text(lp, "name") ?? throw new JsonException("a live patch event without a patch name"), Text(lp, "change") ?? "", Text(lp, "enabled"), Text(lp, "transition"),
+                    lp.TryGetProperty("objects", out _) ? Strings(lp, "objects") : null,
+                    lp.TryGetProperty("functions", out var fn) ? fn.GetInt32() : null,
+                    lp.TryGetProperty("transition_seconds", out var ts) ? ts.GetInt64() : null),
+            };
+        }
         if (e.TryGetProperty("taint", out var t) && t.ValueKind == JsonValueKind.Object)
         {
             var flag = Text(t, "flag") is { Length: 1 } f ? f[0] : throw new JsonException("a taint flag is not one letter");

@@ -132,6 +132,7 @@ public sealed class StateStore(string directory)
             StateEventFormat.Write(w, e);
         }
         w.WriteEndArray();
+        LifecycleStateJson.Write(w, s.Lifecycle);
         w.WriteEndObject();
     }
 
@@ -173,6 +174,10 @@ public sealed class StateStore(string directory)
         foreach (var e in root.GetProperty("outbox").EnumerateArray())
         {
             state.Outbox.Add(version == 1 ? StateEventFormat.ReadVersion1(e) : StateEventFormat.Read(e));
+        }
+        if (root.TryGetProperty("lifecycle", out var lifecycle))
+        {
+            LifecycleStateJson.Read(lifecycle, state.Lifecycle); // absent in state files written before it existed
         }
         return state;
     }

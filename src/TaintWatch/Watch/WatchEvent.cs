@@ -10,6 +10,11 @@ public enum WatchEventKind
     ModuleFileChanged,
     WatcherStarted,
     WatcherStopped,
+    TaintUnexpected,
+    TaintUnexplained,
+    ModulesListingMismatch,
+    LivePatchChanged,
+    LivePatchStuck,
 }
 
 /// <summary>
@@ -40,6 +45,15 @@ public sealed record WatchEvent(WatchEventKind Kind, int Priority, string Messag
     /// <summary>For a replaced module file: what told the file from the loaded image (build-id or srcversion).</summary>
     public string? MatchEvidence { get; init; }
 
+    /// <summary>For unexplained taint: what TaintWatch can tell of why no module carries the bit.</summary>
+    public string? Explanation { get; init; }
+
+    /// <summary>For a listing mismatch: "sysfs-only" (hidden from /proc/modules) or "proc-only" (hidden from /sys/module).</summary>
+    public string? Listing { get; init; }
+
+    /// <summary>The live patch of a live patch event.</summary>
+    public LivePatchFacts? LivePatch { get; init; }
+
     public string MessageId => MessageIds.For(Kind);
 }
 
@@ -63,6 +77,13 @@ public sealed record ModuleFacts(
     string? SignatureProblem = null,
     bool? Expected = null);
 
+/// <summary>A live patch as an event states it.</summary>
+/// <param name="Change">present, applied, enabled, disabled, removed or stuck.</param>
+/// <param name="Enabled">"1", "0", or "?" when unreadable; null for a removed patch.</param>
+/// <param name="Objects">The patched objects (vmlinux or module names).</param>
+/// <param name="TransitionSeconds">For a stuck patch: how long it has been in transition.</param>
+public sealed record LivePatchFacts(string Name, string Change, string? Enabled = null, string? Transition = null, IReadOnlyList<string>? Objects = null, int? Functions = null, long? TransitionSeconds = null);
+
 /// <summary>The stable names of event kinds, as the state file stores them: renaming an enum member never breaks an upgraded host's state.</summary>
 public static class WatchEventKinds
 {
@@ -75,6 +96,11 @@ public static class WatchEventKinds
         (WatchEventKind.ModuleFileChanged, "module-file-changed"),
         (WatchEventKind.WatcherStarted, "watcher-started"),
         (WatchEventKind.WatcherStopped, "watcher-stopped"),
+        (WatchEventKind.TaintUnexpected, "taint-unexpected"),
+        (WatchEventKind.TaintUnexplained, "taint-unexplained"),
+        (WatchEventKind.ModulesListingMismatch, "modules-listing-mismatch"),
+        (WatchEventKind.LivePatchChanged, "livepatch-changed"),
+        (WatchEventKind.LivePatchStuck, "livepatch-stuck"),
     ];
 
     public static string Name(WatchEventKind kind) => Names.First(n => n.Kind == kind).Name;
@@ -104,6 +130,11 @@ public static class MessageIds
     public const string ModuleFileChanged = "f2b8d5a1e7c3496d8b0f4a2e6c9d1b04";
     public const string WatcherStarted = "1e7c4a9d2f5b483c9e6a0d3f8b1c5e15";
     public const string WatcherStopped = "6b0d3f8e2a5c4d9f8a1e7c4b0d2f6a26";
+    public const string TaintUnexpected = "7f9ca986e8cb41178421e8ad17dfb0eb";
+    public const string TaintUnexplained = "e557bf6948fa4e7da6f8a23c7874f4c1";
+    public const string ModulesListingMismatch = "119bd20104bb4074a02dac19ae39ef47";
+    public const string LivePatchChanged = "40b959c48c124ec99e306a56f26f97e9";
+    public const string LivePatchStuck = "2649bee22f084ccb95fe6b0274116b6d";
 
     public static string For(WatchEventKind kind) => kind switch
     {
@@ -113,6 +144,11 @@ public static class MessageIds
         WatchEventKind.ModuleUnloaded => ModuleUnloaded,
         WatchEventKind.ModuleFileChanged => ModuleFileChanged,
         WatchEventKind.WatcherStarted => WatcherStarted,
+        WatchEventKind.TaintUnexpected => TaintUnexpected,
+        WatchEventKind.TaintUnexplained => TaintUnexplained,
+        WatchEventKind.ModulesListingMismatch => ModulesListingMismatch,
+        WatchEventKind.LivePatchChanged => LivePatchChanged,
+        WatchEventKind.LivePatchStuck => LivePatchStuck,
         _ => WatcherStopped,
     };
 }

@@ -29,4 +29,7 @@ public sealed class WatchState
     /// Not persisted: after a restart they are simply reported as seen late.
     /// </summary>
     public HashSet<string> PendingAtStart { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Live patches, unloaded taint carriers and what the lifecycle events already reported (issue 17).</summary>
+    public Lifecycle.LifecycleState Lifecycle { get; } = new();
 }

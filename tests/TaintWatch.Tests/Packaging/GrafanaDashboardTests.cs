@@ -69,6 +69,14 @@ public sealed class GrafanaDashboardTests
         metrics.Update(host, new WatchState(), new Dictionary<string, bool> { ["taint"] = true });
         metrics.UpdatePosture(SecurityPostureReader.Read(paths), host.SigningKey);
         metrics.ObservePoll(TimeSpan.FromMilliseconds(1), DateTimeOffset.UtcNow);
+        // The lifecycle metrics, from the kpatch fixture host with a taint policy (live patches, listing, policy).
+        var kpatch = Repo.FixturePaths("rhel79-kpatch");
+        var kpatchSnapshot = KernelSnapshotReader.Read(kpatch);
+        var kpatchHost = TaintWatch.Cli.ModuleFiles.Join(kpatchSnapshot, kpatch, new ExpectedModules([], [], ["P"]));
+        var lifecycle = new TaintWatch.Lifecycle.LifecycleWatch(kpatch);
+        lifecycle.Refresh();
+        var view = lifecycle.Build(kpatchSnapshot, kpatchHost, new TaintWatch.Lifecycle.LifecycleState(), checkListing: true);
+        new LifecycleMetrics(metrics).Update(view with { Counters = new KernelCounters(3, 0, []) });
         using var text = new MemoryStream();
         await metrics.Registry.CollectAndExportAsTextAsync(text);
         var exported = Regex.Matches(Encoding.UTF8.GetString(text.ToArray()), @"^# TYPE (\w+) (\w+)$", RegexOptions.Multiline)
@@ -76,7 +84,7 @@ public sealed class GrafanaDashboardTests
             .ToHashSet(StringComparer.Ordinal);
         exported.Add("up"); // Prometheus' own
         var used = Queries().SelectMany(q => Regex.Matches(q, @"\b(taintwatch_\w+|up)\b(?=\s*[{\[)]|\s*[=<>!]|\s*$|\s*\*|\s+or\b)").Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
-        Assert.Equal(19, used.Count); // each metric the panels chart, found by the pattern above
+        Assert.Equal(27, used.Count); // each metric the panels chart, found by the pattern above
         Assert.All(used, name => Assert.Contains(name, exported));
     }
 
@@ -84,7 +92,7 @@ public sealed class GrafanaDashboardTests
     public void It_shows_what_the_fleet_needs_taint_flags_unsigned_and_unexpected_modules_signers_and_health()
     {
         var titles = Dashboard().GetProperty("panels").EnumerateArray().Select(p => p.GetProperty("title").GetString()).ToList();
-        foreach (var title in new[] { "Hosts per taint flag", "Unsigned modules by host", "Unexpected modules by host", "Signers across the fleet", "TaintWatch health", "Secure Boot", "Kernel signing keys" })
+        foreach (var title in new[] { "Hosts per taint flag", "Unsigned modules by host", "Unexpected modules by host", "Signers across the fleet", "TaintWatch health", "Secure Boot", "Kernel signing keys", "Taint outside the policy by host", "Live patches", "Kernel WARNs and oopses", "Loaded modules by origin" })
         {
             Assert.Contains(title, titles);
         }

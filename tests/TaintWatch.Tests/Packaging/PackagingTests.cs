@@ -20,7 +20,7 @@ public class PackagingTests(ITestOutputHelper log)
         // Every alert has a firing test, and the quiet cases (out-of-tree only, untainted) are tested for each.
         var alerts = Regex.Matches(File.ReadAllText(Path.Combine(Prometheus, "taintwatch-alerts.yml")), @"- alert: (\w+)").Select(m => m.Groups[1].Value).ToList();
         var tests = File.ReadAllText(Path.Combine(Prometheus, "taintwatch-alerts.test.yml"));
-        Assert.Equal(9, alerts.Count);
+        Assert.Equal(13, alerts.Count);
         foreach (var alert in alerts)
         {
             Assert.Matches($@"alertname: {alert}\n\s+exp_alerts:\n\s+- exp_labels", tests);
@@ -36,6 +36,14 @@ public class PackagingTests(ITestOutputHelper log)
         Assert.All(blocks, b => Assert.Contains("summary:", b));
         Assert.All(blocks, b => Assert.Contains("description:", b));
         Assert.All(blocks, b => Assert.Matches("severity: (critical|warning|info)", b));
+        // Each links its runbook: a README section named after the alert (GitHub's anchor is the lower-cased heading).
+        var readme = File.ReadAllText(Path.Combine(Repo.Root, "README.md"));
+        Assert.All(blocks, b =>
+        {
+            var name = b[..b.IndexOf('\n', StringComparison.Ordinal)].Trim();
+            Assert.Contains($"runbook_url: \"https://example.invalid/taintwatch/README.md#{name.ToLowerInvariant()}\"", b, StringComparison.Ordinal);
+            Assert.Contains($"\n#### {name}\n", readme, StringComparison.Ordinal);
+        });
     }
 
     [Fact]
@@ -64,7 +72,7 @@ public class PackagingTests(ITestOutputHelper log)
     public void The_journal_catalog_explains_every_message_id()
     {
         var catalog = File.ReadAllText(Path.Combine(Repo.Root, "packaging", "systemd", "taintwatch.catalog"));
-        foreach (var id in new[] { TaintWatch.Watch.MessageIds.TaintFlagSet, TaintWatch.Watch.MessageIds.TaintPresentAtStart, TaintWatch.Watch.MessageIds.ModuleLoaded, TaintWatch.Watch.MessageIds.ModuleUnloaded, TaintWatch.Watch.MessageIds.ModuleFileChanged, TaintWatch.Watch.MessageIds.WatcherStarted, TaintWatch.Watch.MessageIds.WatcherStopped })
+        foreach (var id in Enum.GetValues<TaintWatch.Watch.WatchEventKind>().Select(TaintWatch.Watch.MessageIds.For))
         {
             Assert.Contains($"-- {id}\nSubject: ", catalog);
         }

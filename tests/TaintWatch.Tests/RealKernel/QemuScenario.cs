@@ -11,6 +11,13 @@ public sealed class QemuScenario : IDisposable
 {
     public QemuScenario()
     {
+        // A developer iterating on assertions can point the tests at an earlier run's results (kept, not deleted).
+        if (Environment.GetEnvironmentVariable("TAINTWATCH_QEMU_RESULTS") is { Length: > 0 } earlier)
+        {
+            Results = earlier;
+            _keep = true;
+            return;
+        }
         var binary = Environment.GetEnvironmentVariable("TAINTWATCH_AOT_BINARY");
         if (string.IsNullOrEmpty(binary))
         {
@@ -27,9 +34,15 @@ public sealed class QemuScenario : IDisposable
 
     public string Results { get; }
 
+    private readonly bool _keep;
+
     /// <summary>The work directory (results' parent) holds hard links to the whole module tree: remove it.</summary>
     public void Dispose()
     {
+        if (_keep)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(Path.GetDirectoryName(Results)!, recursive: true);
