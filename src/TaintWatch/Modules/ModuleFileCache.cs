@@ -79,7 +79,7 @@ public sealed class ModuleFileCache : IDisposable
                 result[module.Name] = LoadedModuleFile.For(module, location);
                 continue;
             }
-            reads.Add((module, location, _reader.Start(location.Path!), known));
+            reads.Add((module, location, _reader.Start(location.Path!, paths.RootFs), known));
         }
         ModuleFileReader.WaitAll(reads.Select(r => r.Read).ToList(), _wait);
         foreach (var (module, location, read, known) in reads)

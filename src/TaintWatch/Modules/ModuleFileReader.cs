@@ -48,13 +48,17 @@ public sealed class ModuleFileReader : IDisposable
     {
         private readonly TaskCompletionSource<ModuleInspection> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        internal Read(string path, long started)
+        internal Read(string path, string root, long started)
         {
             Path = path;
+            Root = root;
             Started = started;
         }
 
         public string Path { get; }
+
+        /// <summary>The root the file's absolute symlinks are followed under (--path.rootfs).</summary>
+        internal string Root { get; }
 
         internal long Started { get; }
 
@@ -74,7 +78,8 @@ public sealed class ModuleFileReader : IDisposable
     }
 
     /// <summary>Starts reading a file, or joins the read of it already under way.</summary>
-    public Read Start(string path)
+    /// <param name="root">--path.rootfs: absolute symlinks (weak-updates) are followed under it.</param>
+    public Read Start(string path, string root = "/")
     {
         lock (_gate)
         {
@@ -84,7 +89,7 @@ public sealed class ModuleFileReader : IDisposable
                 EnsureWorkers(); // it may be queued behind a read that is stuck
                 return running;
             }
-            var read = new Read(path, _time.GetTimestamp());
+            var read = new Read(path, root, _time.GetTimestamp());
             _inFlight[path] = read;
             _queue.Enqueue(read);
             EnsureWorkers();
@@ -171,7 +176,7 @@ public sealed class ModuleFileReader : IDisposable
                 read.Running = _time.GetTimestamp();
                 worker.Current = read;
             }
-            var result = ReadOne(read.Path);
+            var result = ReadOne(read.Path, read.Root);
             bool leave;
             lock (_gate)
             {
@@ -193,9 +198,10 @@ public sealed class ModuleFileReader : IDisposable
         }
     }
 
-    private ModuleInspection ReadOne(string path)
+    private ModuleInspection ReadOne(string path, string root)
     {
-        var identity = FileIdentity.Of(path, out var problem);
+        var file = RootedPath.Resolve(path, root);
+        var identity = FileIdentity.Of(file, out var problem);
         if (identity is not FileIdentity id)
         {
             lock (_gate)
@@ -216,7 +222,8 @@ public sealed class ModuleFileReader : IDisposable
                 return cached.Inspection;
             }
         }
-        var inspection = _inspect(path);
+        // Read through the link, named as modinfo names it: by the path it was found at.
+        var inspection = file == path ? _inspect(path) : _inspect(file) with { Path = System.IO.Path.GetFullPath(path) };
         lock (_gate)
         {
             // A file that could not be read is read again next time; one read and found wanting (a bomb, a
