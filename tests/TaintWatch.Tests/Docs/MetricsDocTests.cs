@@ -29,14 +29,24 @@ public sealed class MetricsDocTests
     {
         var documented = Documented();
         var exported = await Exported();
-        var undocumented = exported.Keys.Where(k => !documented.ContainsKey(k)).ToList();
-        Assert.True(undocumented.Count == 0, $"metrics exported but not in docs/metrics.md: {string.Join(", ", undocumented)}");
+        var problems = new List<string>();
         foreach (var (name, (type, labels)) in exported)
         {
-            Assert.True(documented[name].Type == type, $"{name} is a {type}, docs/metrics.md says {documented[name].Type}");
-            Assert.True(documented[name].Labels.SetEquals(labels),
-                $"{name} has labels {{{string.Join(",", labels)}}}, docs/metrics.md says {{{string.Join(",", documented[name].Labels)}}}");
+            if (!documented.TryGetValue(name, out var doc))
+            {
+                problems.Add($"{name} ({type}, labels {{{string.Join(",", labels)}}}) is exported but not in docs/metrics.md");
+                continue;
+            }
+            if (doc.Type != type)
+            {
+                problems.Add($"{name} is a {type}, docs/metrics.md says {doc.Type}");
+            }
+            if (!doc.Labels.SetEquals(labels))
+            {
+                problems.Add($"{name} has labels {{{string.Join(",", labels)}}}, docs/metrics.md says {{{string.Join(",", doc.Labels)}}}");
+            }
         }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
     [Fact]
