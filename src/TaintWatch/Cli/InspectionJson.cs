@@ -3,7 +3,7 @@ using TaintWatch.Modules;
 
 namespace TaintWatch.Cli;
 
-/// <summary>The JSON form of a module inspection (schema documented in README.md).</summary>
+/// <summary>The JSON form of a module inspection (docs/json/inspect.schema.json).</summary>
 public static class InspectionJson
 {
     public static void Write(Utf8JsonWriter w, ModuleInspection m, bool includeModInfo = true)

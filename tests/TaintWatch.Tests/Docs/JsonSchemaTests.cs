@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Json.Schema;
+using TaintWatch.Tests.Support;
+using Process = TaintWatch.Tests.Support.Cli;
+using TaintWatch.Watch;
+
+namespace TaintWatch.Tests.Docs;
+
+/// <summary>The real CLI's --json outputs on every fixture, and the state file StateStore writes, against docs/json/*.schema.json.</summary>
+public sealed class JsonSchemaTests
+{
+    public static readonly TheoryData<string> Hosts = new(FixtureHosts());
+
+    public static readonly TheoryData<string> Logs = new(Directory.EnumerateFiles(Repo.Fixture("logs")).Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+
+    public static IEnumerable<string> FixtureHosts() =>
+        Directory.EnumerateDirectories(Path.Combine(Repo.Root, "tests", "fixtures")).Where(d => Directory.Exists(Path.Combine(d, "proc")))
+            .Select(Path.GetFileName).Order(StringComparer.Ordinal)!;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<JsonSchema>> Schemas = new(StringComparer.Ordinal);
+
+    /// <summary>Each schema built once: JsonSchema.Net registers a schema's $id globally and refuses a second registration.</summary>
+    private static JsonSchema Schema(string schemaFile) =>
+        Schemas.GetOrAdd(schemaFile, f => new Lazy<JsonSchema>(() => JsonSchema.FromText(File.ReadAllText(Path.Combine(Repo.Root, "docs", "json", f))))).Value;
+
+    private static void AssertValid(string schemaFile, string json, string what)
+    {
+        var schema = Schema(schemaFile);
+        using var doc = JsonDocument.Parse(json);
+        var result = schema.Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (!result.IsValid)
+        {
+            var errors = (result.Details ?? []).Where(d => d.Errors is { Count: > 0 })
+                .SelectMany(d => d.Errors!.Select(e => $"  {d.InstanceLocation} ({d.EvaluationPath}): {e.Key}: {e.Value}"));
+            Assert.Fail($"{what} does not validate against docs/json/{schemaFile}:\n{string.Join("\n", errors.Take(30))}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Hosts))]
+    public void Status_json_of_every_fixture_host_validates(string host)
+    {
+        var run = Process.Run(["status", "--json", .. Process.FixtureArgs(host)]);
+        Assert.True(run.Stdout.Length > 0, run.Stderr);
+        AssertValid("status.schema.json", run.Stdout, $"status --json on {host}");
+        // Closed: a key the schema does not name is refused, so an addition to the output must be documented.
+        using var extra = JsonDocument.Parse(run.Stdout.Replace("\"schema_version\": 1,", "\"schema_version\": 1, \"undocumented\": true,", StringComparison.Ordinal));
+        Assert.False(Schema("status.schema.json").Evaluate(extra.RootElement).IsValid);
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public void Scan_log_json_of_every_fixture_log_validates(string log)
+    {
+        var run = Process.Run("scan-log", "--json", Path.Combine(Repo.Fixture("logs"), log));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        AssertValid("scan-log.schema.json", run.Stdout, $"scan-log --json {log}");
+    }
+
+    [Fact]
+    public void Inspect_json_of_every_fixture_module_validates()
+    {
+        var files = Directory.EnumerateFiles(Repo.Fixture("modules")).Concat(Directory.EnumerateFiles(Repo.Fixture("rhel79-scini"), "*.ko*", SearchOption.AllDirectories)).Order(StringComparer.Ordinal).ToArray();
+        Assert.True(files.Length >= 6);
+        var run = Process.Run(["inspect", "--json", .. files]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        AssertValid("inspect.schema.json", run.Stdout, "inspect --json of the fixture modules");
+        Assert.Equal(files.Length, JsonDocument.Parse(run.Stdout).RootElement.GetArrayLength());
+        // A module file that cannot be read whole is a document too, with its error.
+        using var tree = new TempTree();
+        tree.Write("truncated.ko", "\u007fELF\u0002\u0001");
+        var broken = Process.Run("inspect", "--json", Path.Combine(tree.Root, "truncated.ko"));
+        AssertValid("inspect.schema.json", broken.Stdout, "inspect --json of a truncated file");
+    }
+
+    [Theory]
+    [InlineData("536883201", "rhel7.3")]
+    [InlineData("0x1", "upstream")]
+    [InlineData("POE", "rhel8.6")]
+    [InlineData("18446744073709551615", "rhel9.3")]
+    [InlineData("CPU: 27 PID: 8147 Comm: x Tainted: P           OE  ------------ T 3.10.0-1160.21.1.el7.x86_64 #1", "auto")]
+    public void Decode_json_validates(string value, string table)
+    {
+        var run = Process.Run("decode", "--json", "-t", table, value);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        AssertValid("decode.schema.json", run.Stdout, $"decode --json {value}");
+    }
+
+    [Fact]
+    public void The_state_file_StateStore_writes_validates_with_every_kind_of_event()
+    {
+        using var tree = new TempTree();
+        var state = new WatchState { BootId = "6f1c2f5e-58b4-4a9c-9d0e-2b1f3c4d5e6f", Initialized = true, Sequence = 9 };
+        state.Bits[0] = 1_700_000_000.5;
+        state.Bits[13] = 1_700_000_001;
+        state.Modules.Add("scini");
+        state.MismatchedFiles.Add("scini");
+        foreach (var kind in Enum.GetValues<WatchEventKind>())
+        {
+            state.Outbox.Add(new WatchEvent(kind, 4, "m", $"b/{WatchEventKinds.Name(kind)}/x/1", "rhel7.3", "3.10.0-1160.el7.x86_64")
+            {
+                Taint = kind is WatchEventKind.TaintFlagSet or WatchEventKind.TaintPresentAtStart ? new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]) : null,
+                Module = kind is WatchEventKind.ModuleLoaded or WatchEventKind.ModuleFileChanged ? new ModuleFacts("scini", "OE", "unknown", SignatureProblem: "timed out", Expected: true)
+                    : kind == WatchEventKind.ModuleUnloaded ? new ModuleFacts("scini") : null,
+                SeenLate = true,
+                MatchEvidence = kind == WatchEventKind.ModuleFileChanged ? "build-id" : null,
+            });
+        }
+        var store = new StateStore(tree.Root);
+        Assert.Null(store.Save(state));
+        AssertValid("state-file.schema.json", File.ReadAllText(store.Path), "state.json");
+        // And the schema is closed: a key StateStore does not write is refused.
+        var extra = File.ReadAllText(store.Path).Replace("\"version\": 2", "\"version\": 2, \"extra\": 1", StringComparison.Ordinal);
+        var schema = Schema("state-file.schema.json");
+        using var doc = JsonDocument.Parse(extra);
+        Assert.False(schema.Evaluate(doc.RootElement).IsValid);
+    }
+}
