@@ -33,6 +33,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 top=$work/rpmbuild
 mkdir -p "$top"/{SOURCES,BUILD,SRPMS,RPMS} "$out"
+rm -f "$out"/taintwatch-*.rpm
 
 # The source tarball: HEAD as git has it, plus REVISION (a tarball has no .git to read the revision from).
 echo "$revision" > "$work/REVISION"
