@@ -92,11 +92,13 @@ public class ScriptletTests
         }
     }
 
-    /// <summary>A root with bash as /bin/sh and systemd-sysusers, each with the libraries ldd names.</summary>
+    /// <summary>A root with /dev/null, bash as /bin/sh and systemd-sysusers, each with the libraries ldd names.</summary>
     private static void MakeRoot(string root)
     {
         Directory.CreateDirectory(Path.Combine(root, "etc"));
         Directory.CreateDirectory(Path.Combine(root, "tmp"));
+        Directory.CreateDirectory(Path.Combine(root, "dev"));
+        Run("mknod", "-m", "666", Path.Combine(root, "dev/null"), "c", "1", "3"); // RHEL 8's scriptlets write to it
         foreach (var program in new[] { "/usr/bin/bash", "/usr/bin/systemd-sysusers" })
         {
             Copy(program, root);
