@@ -9,7 +9,7 @@ need_root() { if [ "$(id -u)" -ne 0 ]; then echo "run as root (or with sudo): it
 # openssl and python3 to sign test modules, systemd's journald/journalctl and Prometheus' promtool for the
 # daemon tests, util-linux's setpriv to run as an unprivileged user, bc for the benchmarks, rpm and rpmlint
 # to build and check the package, clang for the NativeAOT link; QEMU, busybox, cpio and the kernel's headers
-# for the real-kernel suite (tests/kernel).
+# for the real-kernel suite (tests/kernel); npm for the zig toolchain below.
 apt_packages=(kmod xz-utils zstd gzip ca-certificates openssl python3 systemd prometheus util-linux bc liblzma5 libzstd1 rpm rpmlint git clang
   qemu-system-x86 busybox-static cpio curl make "linux-headers-${TAINTWATCH_KVER:-6.1.0-56-amd64}")
 dnf_packages=(kmod xz zstd gzip openssl python3 systemd golang-github-prometheus util-linux bc xz-libs libzstd rpm-build rpmlint git clang)
@@ -56,3 +56,22 @@ if [ ! -x "$zig_dir/zig" ]; then
   rm -rf "$tmp"
 fi
 "$zig_dir/zig" version >/dev/null
+
+# Debian 11's glibc 2.31 and OpenSSL 1.1.1, unpacked (not installed) into a cache: the packaging tests run the
+# shipped binary with that glibc's loader and serve TLS through libssl.so.1.1, as on RHEL 8 (glibc 2.28,
+# OpenSSL 1.1.1). Fetched from Debian's archive with apt's own client and keys, with a private source list, so
+# the host's apt configuration is untouched.
+compat_root=${TAINTWATCH_BUILD_CACHE:-/var/cache/taintwatch-build}/debian11-root
+if command -v apt-get >/dev/null 2>&1 && [ ! -e "$compat_root/usr/lib/x86_64-linux-gnu/libssl.so.1.1" ]; then
+  need_root
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs"
+  printf '%s\n' "deb http://deb.debian.org/debian bullseye main" "deb http://deb.debian.org/debian-security bullseye-security main" > "$tmp/sources.list"
+  apt_private=(-o Dir::Etc::sourcelist="$tmp/sources.list" -o Dir::Etc::sourceparts=/nonexistent -o Dir::State::Lists="$tmp/lists"
+    -o Dir::Cache="$tmp/cache" -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+  apt-get -qq "${apt_private[@]}" update
+  (cd "$tmp/debs" && apt-get -qq "${apt_private[@]}" download libc6 libssl1.1)
+  rm -rf "$compat_root.tmp" && mkdir -p "$compat_root.tmp"
+  for deb in "$tmp"/debs/*.deb; do dpkg-deb -x "$deb" "$compat_root.tmp"; done
+  rm -rf "$compat_root" && mv "$compat_root.tmp" "$compat_root" && rm -rf "$tmp"
+fi
