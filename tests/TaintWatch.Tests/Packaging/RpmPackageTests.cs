@@ -23,6 +23,8 @@ public class RpmPackageTests(ITestOutputHelper log)
             Assert.True(File.Exists(RpmPackages.Debuginfo(dist)), $"{RpmPackages.Debuginfo(dist)} is missing");
             Assert.Equal($"{RpmPackages.Release}.{dist}", RpmPackages.Query(RpmPackages.Binary(dist), "--qf", "%{RELEASE}\n").Single());
             Assert.Equal($"{RpmPackages.Release}.{dist}", RpmPackages.Query(RpmPackages.Debuginfo(dist), "--qf", "%{RELEASE}\n").Single());
+            // SHA-256 file digests (8), which RHEL 9 and 10 require in FIPS mode; a gzip payload every major's rpm reads.
+            Assert.Equal("8 gzip", RpmPackages.Query(RpmPackages.Binary(dist), "--qf", "%{FILEDIGESTALGO} %{PAYLOADCOMPRESSOR}\n").Single());
         }
         Assert.True(File.Exists(RpmPackages.Source), $"{RpmPackages.Source} is missing");
         // The source package carries no dist tag: it is rebuilt on each major.
