@@ -6,7 +6,7 @@
 # The binary is published once, from the source tarball (so the SRPM's sources are what is built, and the
 # revision is stamped from its REVISION file), linked against glibc 2.28: it runs on all three majors.
 # Each major's package is then built with that major's dist tag, Requires and systemd scriptlet macros
-# (packaging/rpm/macros/, loaded only where rpm lacks them, as Debian's does).
+# (packaging/rpm/macros/, unless building on that very major, whose rpm has its own).
 # Options: --prebuilt BINARY (package this binary and BINARY.dbg instead of publishing), --release N,
 #          --dists "el8 el9 el10", --out DIR. Prints the path of each package.
 set -euo pipefail
@@ -65,7 +65,10 @@ for dist in $dists; do
   args=("${common[@]}" --define "dist .$dist" --define "rhel $major" --define "$dist 1" --define "prebuilt_binary $prebuilt"
     # rpm's database here knows no RHEL packages: BuildRequires cannot be checked.
     --nodeps)
-  if [ -z "$(rpm --eval '%{?systemd_post:yes}')" ]; then args+=(--load "$root/packaging/rpm/macros/$macros"); fi
+  # That major's own macros when building on it; else (Debian, or another major) the ones written out here.
+  if [ "$(rpm --eval '%{?rhel}')" != "$major" ] || [ -z "$(rpm --eval '%{?systemd_post:yes}')" ]; then
+    args+=(--load "$root/packaging/rpm/macros/$macros")
+  fi
   rpmbuild -bb "${args[@]}" "$spec" >"$work/$dist.log" 2>&1 || { cat "$work/$dist.log" >&2; exit 1; }
   sed -n 's/^Wrote: //p' "$work/$dist.log"
 done
