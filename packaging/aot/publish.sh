@@ -15,7 +15,8 @@ out=$(realpath -m "${1:-$root/artifacts/aot}")
 cd "$root"
 
 version=$(sed -n 's/^Version: *//p' packaging/rpm/taintwatch.spec)
-if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# A checkout of this very tree (not a tarball unpacked inside some other repository, e.g. rpmbuild's BUILD/).
+if [ "$(git -C "$root" rev-parse --show-toplevel 2>/dev/null)" = "$root" ]; then
   revision=$(git -C "$root" rev-parse HEAD)
 elif [ -s REVISION ]; then
   revision=$(cat REVISION)
