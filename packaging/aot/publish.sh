@@ -10,7 +10,7 @@
 # when this is a checkout, else from the REVISION file build.sh puts into the source tarball.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/../.." && pwd -P)
 out=$(realpath -m "${1:-$root/artifacts/aot}")
 cd "$root"
 
