@@ -11,10 +11,11 @@ namespace TaintWatch.Tests.Packaging;
 
 /// <summary>
 /// The binary inside the el8 package, run with Debian 11's glibc 2.31 (its loader and libraries, older than the
-/// 2.34 a clang link on this host would need) and OpenSSL 1.1.1, the OpenSSL generation RHEL 8 ships.
+/// 2.34 a clang link on this host would need) and OpenSSL 1.1.1, the OpenSSL generation RHEL 8 ships; and with
+/// this host's OpenSSL 3, as on RHEL 9 and 10.
 /// scripts/install-deps.sh unpacks both into /var/cache/taintwatch-build/debian11-root.
 /// </summary>
-public sealed class OldGlibcAndOpenSsl11Tests : IDisposable
+public sealed class RuntimeCompatibilityTests : IDisposable
 {
     private static readonly string CompatRoot = Path.Combine(Environment.GetEnvironmentVariable("TAINTWATCH_BUILD_CACHE") ?? "/var/cache/taintwatch-build", "debian11-root");
     private readonly TempTree _tree = new("rhel79-scini");
@@ -56,6 +57,25 @@ public sealed class OldGlibcAndOpenSsl11Tests : IDisposable
     [Fact]
     public async Task It_serves_TLS_through_OpenSSL_1_1_1()
     {
+        var maps = await ServeTls(Loader, "--library-path", LibraryPath, Shipped);
+        // What the process really mapped: Debian 11's libc, and libssl 1.1 (the shim found no libssl.so.3 it could load).
+        Assert.Contains(CompatRoot + "/usr/lib/x86_64-linux-gnu/libssl.so.1.1", maps);
+        Assert.Contains(CompatRoot + "/lib/x86_64-linux-gnu/libc-2.31.so", maps);
+        Assert.DoesNotContain("libssl.so.3", maps);
+    }
+
+    [Fact]
+    public async Task It_serves_TLS_through_OpenSSL_3()
+    {
+        var maps = await ServeTls(Shipped);
+        Assert.Contains("libssl.so.3", maps);
+        Assert.DoesNotContain("libssl.so.1.1", maps);
+    }
+
+    /// <summary>Starts `taintwatch run` (command: the binary, or a loader and its arguments) with TLS and basic auth,
+    /// scrapes it over HTTPS, and returns the process's /proc/PID/maps.</summary>
+    private async Task<string> ServeTls(params string[] command)
+    {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
@@ -63,13 +83,13 @@ public sealed class OldGlibcAndOpenSsl11Tests : IDisposable
         File.WriteAllText(_tree.PathOf("tls.key"), key.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(_tree.PathOf("web.yml"), $"tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\nbasic_auth_users:\n  prometheus: {BCrypt.Net.BCrypt.HashPassword("s3cret", workFactor: 4)}\n");
         var port = FreePort();
-        var start = new ProcessStartInfo(Loader) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[]
-        {
-            "--library-path", LibraryPath, Shipped, "run", "--path.procfs", _tree.PathOf("proc"), "--path.sysfs", _tree.PathOf("sys"), "--path.rootfs", _tree.Root,
+        var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in command.Skip(1).Concat(
+        [
+            "run", "--path.procfs", _tree.PathOf("proc"), "--path.sysfs", _tree.PathOf("sys"), "--path.rootfs", _tree.Root,
             "--web.listen-address", $"127.0.0.1:{port}", "--web.config.file", _tree.PathOf("web.yml"), "--state.directory", _tree.PathOf("state"),
             "--log.format", "console", "--poll.uevents=false",
-        })
+        ]))
         {
             start.ArgumentList.Add(arg);
         }
@@ -96,11 +116,7 @@ public sealed class OldGlibcAndOpenSsl11Tests : IDisposable
             Assert.True(response is not null, "no HTTPS answer; daemon stderr: " + (daemon.HasExited ? await stderr : "(running)"));
             Assert.Equal(HttpStatusCode.OK, response!.StatusCode);
             Assert.Contains("taintwatch_kernel_tainted_mask 536883201", await response.Content.ReadAsStringAsync());
-            // What the process really mapped: Debian 11's libc, and libssl 1.1 (the shim found no libssl.so.3 it could load).
-            var maps = File.ReadAllText($"/proc/{daemon.Id}/maps");
-            Assert.Contains(CompatRoot + "/usr/lib/x86_64-linux-gnu/libssl.so.1.1", maps);
-            Assert.Contains(CompatRoot + "/lib/x86_64-linux-gnu/libc-2.31.so", maps);
-            Assert.DoesNotContain("libssl.so.3", maps);
+            return File.ReadAllText($"/proc/{daemon.Id}/maps");
         }
         finally
         {
