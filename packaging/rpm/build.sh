@@ -40,7 +40,10 @@ echo "$revision" > "$work/REVISION"
 git archive --format=tar.gz --prefix="taintwatch-$version/" --add-file="$work/REVISION" \
   -o "$top/SOURCES/taintwatch-$version.tar.gz" HEAD
 cp packaging/systemd/taintwatch.sysusers "$top/SOURCES/taintwatch.sysusers"
-[ -z "$(git status --porcelain --untracked-files=no)" ] || echo "build.sh: note: uncommitted changes are not in the packages (they build HEAD)" >&2
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+  if [ -z "$prebuilt" ]; then echo "build.sh: note: uncommitted changes are not in the packages (they build HEAD)" >&2
+  else echo "build.sh: note: uncommitted changes other than in the given binary are not in the packages (HEAD's files are)" >&2; fi
+fi
 
 common=(--define "_topdir $top" --define "_sourcedir $top/SOURCES" --define "_srcrpmdir $out" --define "_rpmdir $out"
   --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm")
