@@ -8,12 +8,12 @@ need_root() { if [ "$(id -u)" -ne 0 ]; then echo "run as root (or with sudo): it
 # Test tools: kmod's modinfo/depmod (the reference for parity tests), xz/zstd/gzip to recompress modules,
 # openssl and python3 to sign test modules, systemd's journald/journalctl and Prometheus' promtool for the
 # daemon tests, util-linux's setpriv to run as an unprivileged user, bc for the benchmarks, rpm and rpmlint
-# to build and check the package, binutils (readelf, objdump) and man-db for the package tests, clang for the
-# NativeAOT link; QEMU, busybox, cpio and the kernel's headers
+# to build and check the package, binutils (readelf, objdump), man-db and python3-firewall (firewalld's service
+# reader) for the package tests, clang for the NativeAOT link; QEMU, busybox, cpio and the kernel's headers
 # for the real-kernel suite (tests/kernel); npm for the zig toolchain below.
-apt_packages=(kmod xz-utils zstd gzip ca-certificates openssl python3 systemd prometheus util-linux bc liblzma5 libzstd1 rpm rpmlint git clang binutils man-db
+apt_packages=(kmod xz-utils zstd gzip ca-certificates openssl python3 systemd prometheus util-linux bc liblzma5 libzstd1 rpm rpmlint git clang binutils man-db python3-firewall
   qemu-system-x86 busybox-static cpio curl make "linux-headers-${TAINTWATCH_KVER:-6.1.0-56-amd64}")
-dnf_packages=(kmod xz zstd gzip openssl python3 systemd golang-github-prometheus util-linux bc xz-libs libzstd rpm-build rpmlint git clang binutils man-db cpio npm)
+dnf_packages=(kmod xz zstd gzip openssl python3 systemd golang-github-prometheus util-linux bc xz-libs libzstd rpm-build rpmlint git clang binutils man-db cpio npm python3-firewall)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

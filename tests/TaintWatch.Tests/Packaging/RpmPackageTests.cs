@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using System.Xml.Linq;
 using TaintWatch.Tests.Support;
 using Xunit.Abstractions;
 
@@ -102,17 +101,20 @@ public class RpmPackageTests(ITestOutputHelper log)
     [Fact]
     public void The_firewalld_service_is_valid_and_opens_the_default_metrics_port()
     {
-        var xml = XDocument.Load(Path.Combine(Repo.Root, "packaging/firewalld/taintwatch.xml"));
-        // firewalld's service schema: <service> with <short>, <description> and <port protocol= port=>.
-        Assert.Equal("service", xml.Root!.Name.LocalName);
-        Assert.False(string.IsNullOrWhiteSpace(xml.Root.Element("short")?.Value));
-        Assert.False(string.IsNullOrWhiteSpace(xml.Root.Element("description")?.Value));
-        var port = Assert.Single(xml.Root.Elements("port"));
-        Assert.Equal("tcp", port.Attribute("protocol")?.Value);
+        // firewalld's own reader (python3-firewall), which checks the schema, port numbers and protocols.
+        var read = Tool.Run("/usr/bin/python3", Path.Combine(Repo.Root, "packaging/firewalld"), "-c",
+            "from firewall.core.io.service import service_reader\ns = service_reader('taintwatch.xml', '.')\nprint(s.name, s.short, s.ports)");
+        Assert.True(read.ExitCode == 0, read.Output);
+        Assert.Equal("taintwatch TaintWatch [('9877', 'tcp')]", read.Output.Trim());
         // The port the daemon listens on by default, as its own help says.
         var help = TaintWatch.Tests.Support.Cli.Run("run", "--help");
-        Assert.Contains($":{port.Attribute("port")?.Value}", Regex.Match(help.Stdout, @"--web\.listen-address[^\n]*\n?[^\n]*").Value);
-        Assert.Empty(xml.Root.Elements().Select(e => e.Name.LocalName).Except(["short", "description", "port", "protocol", "source-port", "module", "destination", "include", "helper"]));
+        Assert.Matches(@"--web\.listen-address <web\.listen-address>[^\n]*\[default: :9877\]", help.Stdout);
+        // And the reader refuses what firewalld would refuse.
+        using var tree = new TempTree();
+        tree.Write("bad.xml", "<?xml version=\"1.0\"?>\n<service><short>x</short><port protocol=\"tcp\" port=\"99999\"/></service>\n");
+        var bad = Tool.Run("/usr/bin/python3", tree.Root, "-c", "from firewall.core.io.service import service_reader\nservice_reader('bad.xml', '.')");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("INVALID_PORT", bad.Output);
     }
 
     [Theory]
