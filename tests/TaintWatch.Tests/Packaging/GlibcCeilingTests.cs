@@ -5,15 +5,7 @@ namespace TaintWatch.Tests.Packaging;
 /// <summary>The shipped NativeAOT binary runs on glibc 2.28 (RHEL 8) and newer: no symbol version it needs is above 2.28.</summary>
 public class GlibcCeilingTests
 {
-    private static string Shipped
-    {
-        get
-        {
-            var binary = Environment.GetEnvironmentVariable("TAINTWATCH_AOT_BINARY");
-            Assert.False(string.IsNullOrEmpty(binary), "TAINTWATCH_AOT_BINARY is not set: scripts/test.sh sets it to the binary inside the el8 package");
-            return binary!;
-        }
-    }
+    private static string Shipped => RpmPackages.ShippedBinary;
 
     [Fact]
     public void No_glibc_symbol_version_above_2_28()

@@ -18,6 +18,17 @@ internal static class RpmPackages
         }
     }
 
+    /// <summary>The binary inside the el8 package, which scripts/test.sh unpacks (TAINTWATCH_AOT_BINARY).</summary>
+    public static string ShippedBinary
+    {
+        get
+        {
+            var binary = Environment.GetEnvironmentVariable("TAINTWATCH_AOT_BINARY");
+            Assert.False(string.IsNullOrEmpty(binary), "TAINTWATCH_AOT_BINARY is not set: scripts/test.sh sets it to the binary inside the el8 package");
+            return binary!;
+        }
+    }
+
     public static string Binary(string dist) => Path.Combine(Dir, $"taintwatch-{Version}-{Release}.{dist}.x86_64.rpm");
 
     public static string Debuginfo(string dist) => Path.Combine(Dir, $"taintwatch-debuginfo-{Version}-{Release}.{dist}.x86_64.rpm");

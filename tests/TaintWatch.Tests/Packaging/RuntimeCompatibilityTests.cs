@@ -32,15 +32,7 @@ public sealed class RuntimeCompatibilityTests : IDisposable
 
     private static string LibraryPath => $"{CompatRoot}/lib/x86_64-linux-gnu:{CompatRoot}/usr/lib/x86_64-linux-gnu";
 
-    private static string Shipped
-    {
-        get
-        {
-            var binary = Environment.GetEnvironmentVariable("TAINTWATCH_AOT_BINARY");
-            Assert.False(string.IsNullOrEmpty(binary), "TAINTWATCH_AOT_BINARY is not set: scripts/test.sh sets it to the binary inside the el8 package");
-            return binary!;
-        }
-    }
+    private static string Shipped => RpmPackages.ShippedBinary;
 
     [Fact]
     public void The_shipped_binary_runs_on_glibc_2_31_where_a_binary_needing_2_34_is_refused()
