@@ -14,7 +14,7 @@ done
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-dotnet publish src/TaintWatch -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/aot >/dev/null
+bash packaging/aot/publish.sh artifacts/aot >/dev/null   # the shipped binary (glibc 2.28 link)
 dotnet publish bench/PollBench -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/pollbench >/dev/null
 
 echo "== 1. one poll"

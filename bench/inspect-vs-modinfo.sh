@@ -9,7 +9,7 @@ CORPUS=${TAINTWATCH_CORPUS:-/var/cache/taintwatch-test}
 KVER=${TAINTWATCH_KVER:-6.1.0-56-amd64}
 bash tests/corpus/prepare.sh
 # The shipped form: NativeAOT (no JIT start-up).
-dotnet publish src/TaintWatch -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/aot >/dev/null
+bash packaging/aot/publish.sh artifacts/aot >/dev/null   # the shipped binary (glibc 2.28 link)
 TW=$PWD/artifacts/aot/taintwatch
 cpus=$(nproc)
 

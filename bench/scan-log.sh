@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-500}
-dotnet publish src/TaintWatch -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/aot >/dev/null
+bash packaging/aot/publish.sh artifacts/aot >/dev/null   # the shipped binary (glibc 2.28 link)
 TW=$PWD/artifacts/aot/taintwatch
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

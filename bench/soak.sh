@@ -12,7 +12,7 @@ command -v wrk >/dev/null || { echo "bench/soak.sh: apt-get install wrk" >&2; ex
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; cp "$work/daemon.log" "${TMPDIR:-/tmp}/soak-daemon.log" 2>/dev/null; rm -rf "$work"' EXIT
-[ -x artifacts/aot/taintwatch ] || dotnet publish src/TaintWatch -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/aot >/dev/null
+[ -x artifacts/aot/taintwatch ] || bash packaging/aot/publish.sh artifacts/aot >/dev/null   # the shipped binary (glibc 2.28 link)
 [ -x artifacts/pollbench/PollBench ] || dotnet publish bench/PollBench -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/pollbench >/dev/null
 artifacts/pollbench/PollBench "$work/host" 200 1 >/dev/null   # builds the fixture host
 host=$work/host

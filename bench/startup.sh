@@ -3,7 +3,7 @@
 # (received on a NOTIFY_SOCKET, as systemd would), and RSS after 20 s of polling the RHEL 7.9 fixture.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet publish src/TaintWatch -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/aot >/dev/null
+bash packaging/aot/publish.sh artifacts/aot >/dev/null   # the shipped binary (glibc 2.28 link)
 dotnet publish src/TaintWatch -c Release -r linux-x64 --self-contained false -nologo -v quiet -o artifacts/jit >/dev/null
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cp -r tests/fixtures/rhel79-scini "$work/host"

@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs what it needs, prepares the real-module corpus, publishes the
-# NativeAOT binary, runs every test against the JIT build, runs the command-line and daemon tests again
-# against the AOT binary (the one the RPM ships), and ends with one line "N passed, N failed".
+# Runs the whole test suite: installs what it needs, prepares the real-module corpus, builds the packages
+# (packaging/rpm/build.sh, which publishes the NativeAOT binary), runs every test against the JIT build, runs
+# the command-line and daemon tests again against the binary inside the el8 package, and ends with one line
+# "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 2
 bash tests/corpus/prepare.sh || exit 2
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-echo "publishing the NativeAOT binary" >&2
-dotnet publish src/TaintWatch -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o artifacts/aot >/dev/null || exit 2
-export TAINTWATCH_AOT_BINARY=$PWD/artifacts/aot/taintwatch
+# The packages, and the binary they ship: build.sh publishes it from the source tarball (linked against glibc
+# 2.28); with uncommitted changes, the working tree's binary is packaged instead, so that they are what is tested.
+echo "building the el8, el9 and el10 packages" >&2
+if [ -z "$(git status --porcelain --untracked-files=no)" ]; then
+  bash packaging/rpm/build.sh >/dev/null || exit 2
+else
+  echo "uncommitted changes: packaging a binary published from the working tree" >&2
+  binary=$(bash packaging/aot/publish.sh artifacts/aot) || exit 2
+  bash packaging/rpm/build.sh --prebuilt "$binary" >/dev/null || exit 2
+fi
+# The command-line and daemon tests run the binary inside the el8 package.
+rm -rf artifacts/el8 && mkdir -p artifacts/el8
+(cd artifacts/el8 && rpm2cpio ../rpm/taintwatch-*.el8.x86_64.rpm | cpio -idm --quiet) || exit 2
+export TAINTWATCH_RPM_DIR=$PWD/artifacts/rpm TAINTWATCH_AOT_BINARY=$PWD/artifacts/el8/usr/bin/taintwatch
 
 log=$(mktemp)
 dotnet test TaintWatch.sln -c Release --logger "console;verbosity=minimal" 2>&1 | tee "$log"
