@@ -139,8 +139,8 @@ public sealed partial class KernelLogScanner
         }
         if (first == 'M' && text.StartsWith("Modules linked in:", StringComparison.Ordinal))
         {
-            // A list without a report open is a grep'd or pasted fragment of one.
-            if (_reports.Current is null)
+            // A list without a report open, or after the open one's list, is a grep'd or pasted fragment of one.
+            if (_reports.Current is null or { Modules: not null })
             {
                 _reports.Start(ReportKind.Fragment, text, _line, KnownTable);
             }

@@ -15,8 +15,10 @@ internal sealed class ModuleListJoiner
 
     private const int MaxLength = BoundedLineReader.MaxLineLength * 4;
 
+    /// <summary>Mail clients wrap at 72–78 columns; a line longer than 80 was not wrapped by one.</summary>
+    private const int MailWidth = 80;
+
     private StringBuilder? _text;
-    private bool _startedEmpty;
     private int _lastRawLength;
 
     public bool IsOpen => _text is not null;
@@ -30,7 +32,6 @@ internal sealed class ModuleListJoiner
     public void Start(string rest, bool unloaded, long line, int rawLength)
     {
         _text = new StringBuilder(rest, Math.Min(Math.Max(rest.Length, 16), MaxLength));
-        _startedEmpty = rest.Trim().Length == 0;
         _lastRawLength = rawLength;
         IsUnloaded = unloaded;
         Line = line;
@@ -39,10 +40,10 @@ internal sealed class ModuleListJoiner
     /// <summary>Appends the line if it continues the open list; false when it is the next message.</summary>
     public bool TryContinue(string text, bool hadPrefix, int rawLength)
     {
-        // A continuation record keeps printk's leading space; a wrapped line has no prefix; after an empty
-        // "Modules linked in:" every following line of names belongs to it.
-        var continues = text.StartsWith(' ') || !hadPrefix || _startedEmpty;
-        if (IsUnloaded || !continues || !ModuleList.IsListText(text))
+        // Whatever its prefix — a continuation record ("[ t]  af_alg …" or with one space, "kernel: a b …" after an
+        // empty "Modules linked in:") or a wrapped line with none — a line made only of names continues the list:
+        // the kernel's next line after a list (CPU:, Pid:, Hardware name:, RIP:, Unloaded tainted modules:) never is.
+        if (IsUnloaded || !ModuleList.IsListText(text))
         {
             return false;
         }
@@ -69,8 +70,9 @@ internal sealed class ModuleListJoiner
 
     /// <summary>
     /// A name cut in two leaves no space on either side of the break. That happens when a tool cut the line at a
-    /// fixed column ("… i2c_m" / "ux psmouse"), or when an article wrapped one or two letters onto the next line
-    /// ("ebtable_filt" / "er ebtables"). A mail client breaks at a space and drops it: then the names stay apart.
+    /// fixed column ("… i2c_m" / "ux psmouse"), or when a web page wrapped a long line leaving one or two letters
+    /// for the next ("ebtable_filt" / "er ebtables"). A mail client breaks short lines (~75 columns) at a space and
+    /// drops it: then the names stay apart, even a short one such as "sg".
     /// </summary>
     private bool CutMidName(StringBuilder builder, string text)
     {
@@ -84,6 +86,6 @@ internal sealed class ModuleListJoiner
         }
         var end = text.IndexOf(' ');
         var firstToken = end < 0 ? text : text[..end];
-        return firstToken.Length <= 2 && firstToken.All(char.IsAsciiLetterLower);
+        return _lastRawLength > MailWidth && firstToken.Length <= 2 && firstToken.All(char.IsAsciiLetterLower);
     }
 }
