@@ -17,6 +17,9 @@ public sealed partial class KernelLogScanner
     public const int MaxEvents = ModuleSummaries.MaxEvents;
     public const int MaxModules = ModuleSummaries.MaxModules;
 
+    /// <summary>Records split out of one physical line at most: a line of glued stamps costs bounded work.</summary>
+    public const int MaxRecordsPerLine = 64;
+
     private readonly TaintTable? _forcedTable;
     private readonly ReportSegmenter _reports = new();
     private readonly ModuleListJoiner _list = new();
@@ -64,7 +67,8 @@ public sealed partial class KernelLogScanner
         _line++;
         var text = LogPrefix.Strip(rawLine, out var hadPrefix);
         int glued;
-        while ((glued = LogPrefix.GluedRecordStart(text)) > 0)
+        var records = 1;
+        while (records++ < MaxRecordsPerLine && (glued = LogPrefix.GluedRecordStart(text)) > 0)
         {
             FeedRecord(text[..glued], hadPrefix, glued);
             text = LogPrefix.Strip(text[glued..], out hadPrefix);

@@ -89,20 +89,17 @@ internal sealed partial class ReportSegmenter
     public TaintReading? ReadTaintLine(string text, long line, TaintTable? table, out string? release)
     {
         var reading = TaintedString.Parse(text, table, out release);
-        if (reading is null)
-        {
-            return null;
-        }
         var cpu = CpuLine().Match(text);
         if (!cpu.Success)
         {
             cpu = PidLine().Match(text);
         }
+        // The CPU line of a report is a report line even when its taint string cannot be read.
         if (Current is null && cpu.Success)
         {
             Start(ReportKind.Fragment, text, line, table);
         }
-        if (Current is not { } report)
+        if (reading is null || Current is not { } report)
         {
             return reading;
         }

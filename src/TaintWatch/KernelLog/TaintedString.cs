@@ -16,6 +16,8 @@ public sealed record TaintReading(ulong Mask, TaintTable Table, string Text, str
 /// </summary>
 public static partial class TaintedString
 {
+    private const int MaxLetters = 64;
+
     // A kernel release right after the positional string: "3.10.0-1160.21.1.el7.x86_64", "6.1.0-56-amd64", "6.17.0-rc1-g…".
     [GeneratedRegex(@" (?<release>\d+\.\d+(?:\.\d+)*(?:-[\w.+~-]+)?)(?: |$)", RegexOptions.CultureInvariant)]
     private static partial Regex ReleaseAfter();
@@ -113,6 +115,11 @@ public static partial class TaintedString
     private static TaintReading? DecodeLetters(string positional, List<TaintTable> candidates)
     {
         var letters = positional.Where(char.IsAsciiLetter).ToArray();
+        // No family prints more than ~40 flags: a longer run of letters is not a taint string.
+        if (letters.Length > MaxLetters)
+        {
+            return null;
+        }
         foreach (var table in candidates)
         {
             var unset = table.Find(0)?.UnsetChar;
