@@ -24,10 +24,6 @@ public static partial class LogPrefix
     [GeneratedRegex(@"^\d{1,3},\d+,\d+,[-c+][^;]{0,40};", RegexOptions.CultureInvariant)]
     private static partial Regex KmsgRecord();
 
-    // "[   14.463869] " or "[1560475.896997] " (dmesg, vmcore-dmesg, crash's log).
-    [GeneratedRegex(@"^\[ *\d+\.\d+\] ?", RegexOptions.CultureInvariant)]
-    private static partial Regex DmesgTimestamp();
-
     // dmesg -T: "[Tue Jul 20 13:17:28 2021] ".
     [GeneratedRegex(@"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?", RegexOptions.CultureInvariant)]
     private static partial Regex DmesgHumanTime();
@@ -124,15 +120,18 @@ public static partial class LogPrefix
     {
         if (text.Length > 0 && text[0] == '[')
         {
-            var stamp = DmesgTimestamp().Match(text);
-            if (!stamp.Success)
-            {
-                stamp = DmesgHumanTime().Match(text);
-            }
-            if (stamp.Success)
+            // Most lines of a dmesg start with its stamp: read it by hand, without a regex match.
+            var end = StampEnd(text, 0, anyFraction: true);
+            if (end > 0)
             {
                 hadPrefix = true;
-                return text[stamp.Length..];
+                return text[(end < text.Length && text[end] == ' ' ? end + 1 : end)..];
+            }
+            var human = DmesgHumanTime().Match(text);
+            if (human.Success)
+            {
+                hadPrefix = true;
+                return text[human.Length..];
             }
         }
         return text;
@@ -150,7 +149,10 @@ public static partial class LogPrefix
     }
 
     /// <summary>"[", optional spaces, digits, ".", six digits, "]": checked by hand because it runs on every '[' of every line.</summary>
-    private static bool IsDmesgStamp(string line, int at)
+    private static bool IsDmesgStamp(string line, int at) => StampEnd(line, at, anyFraction: false) > 0;
+
+    /// <summary>The index after the "]" of a dmesg stamp at <paramref name="at"/>, or -1.</summary>
+    private static int StampEnd(string line, int at, bool anyFraction)
     {
         var i = at + 1;
         while (i < line.Length && line[i] == ' ')
@@ -164,13 +166,14 @@ public static partial class LogPrefix
         }
         if (i == digits || i >= line.Length || line[i] != '.')
         {
-            return false;
+            return -1;
         }
         var fraction = ++i;
         while (i < line.Length && char.IsAsciiDigit(line[i]))
         {
             i++;
         }
-        return i - fraction == 6 && i < line.Length && line[i] == ']';
+        var ok = (anyFraction ? i > fraction : i - fraction == 6) && i < line.Length && line[i] == ']';
+        return ok ? i + 1 : -1;
     }
 }
