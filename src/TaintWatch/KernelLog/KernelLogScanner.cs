@@ -65,6 +65,11 @@ public sealed partial class KernelLogScanner
     public void Feed(string rawLine)
     {
         _line++;
+        // A web page's non-breaking spaces stand for spaces (lists and taint strings copied from a forum).
+        if (rawLine.Contains('\u00A0', StringComparison.Ordinal))
+        {
+            rawLine = rawLine.Replace('\u00A0', ' ');
+        }
         var text = LogPrefix.Strip(rawLine, out var hadPrefix);
         int glued;
         var records = 1;

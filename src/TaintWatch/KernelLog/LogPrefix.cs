@@ -12,9 +12,14 @@ namespace TaintWatch.KernelLog;
 /// </summary>
 public static partial class LogPrefix
 {
-    // "Jan  2 03:04:05 host kernel: ", "июл 27 14:08:04 host kernel: " (any locale's month), "… kernel[0]: ".
-    [GeneratedRegex(@"^(?:\p{L}{2,5}\.? [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (?:\S+ )?kernel(?:\[\d+\])?: ", RegexOptions.CultureInvariant)]
+    // "Jan  2 03:04:05 host kernel: ", "июл 27 14:08:04 host kernel: " (any locale's month), "… kernel[0]: ",
+    // RFC 3339, journalctl -o short-full ("Tue 2024-05-14 10:30:02 CEST host kernel: ") and -o short-unix.
+    [GeneratedRegex(@"^(?:\p{L}{2,5}\.? [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|(?:\p{L}{2,4} )?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d| [A-Z]{2,5})?|\d{9,10}\.\d+) (?:\S+ )?kernel(?:\[\d+\])?: ", RegexOptions.CultureInvariant)]
     private static partial Regex SyslogPrefix();
+
+    // After a stamp: journalctl -o short-monotonic's "host kernel: " (or "kernel: ").
+    [GeneratedRegex(@"^(?:[\w.-]+ )?kernel: ", RegexOptions.CultureInvariant)]
+    private static partial Regex KernelAfterStamp();
 
     // A serial or kmsg logger: "2025-08-31T23:42:06Z - " or "… c " (the /dev/kmsg flag: '-' a record, 'c' a continuation).
     [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? [-c+] ", RegexOptions.CultureInvariant)]
@@ -85,13 +90,20 @@ public static partial class LogPrefix
                 hadPrefix = true;
             }
         }
+        var stamped = text.Length > 0 && text[0] == '[';
         text = StripStamp(text, ref hadPrefix);
-        // journalctl -o short-monotonic ("[ 372.6] kernel: …") and syslog lines without a time ("kernel: [ 7.5] …").
+        // journalctl -o short-monotonic ("[ 372.6] host kernel: …") and syslog lines without a time ("kernel: [ 7.5] …").
         if (text.StartsWith(Kernel, StringComparison.Ordinal))
         {
             text = StripStamp(text[Kernel.Length..], ref hadPrefix);
             hadPrefix = true;
         }
+        else if (stamped && hadPrefix && text.Length > 0 && char.IsAsciiLetterOrDigit(text[0]) && text.Contains(Kernel, StringComparison.Ordinal)
+            && KernelAfterStamp().Match(text) is { Success: true } host)
+        {
+            text = text[host.Length..];
+        }
+        text = StripCaller(text);
         if (text.StartsWith(Zombie, StringComparison.Ordinal))
         {
             text = text[Zombie.Length..];
@@ -137,15 +149,56 @@ public static partial class LogPrefix
         return text;
     }
 
-    /// <summary>Markdown's backticks and mail's "&gt; " quoting, which a paste puts before the first character.</summary>
+    /// <summary>Indentation, Markdown's backticks and mail's "&gt; " quoting, which a paste puts before the first character.</summary>
     private static string StripPasteMarks(string text)
     {
         var start = 0;
-        while (start < text.Length && (text[start] == '`' || (text[start] == '>' && start + 1 < text.Length && text[start + 1] == ' ')))
+        while (start < text.Length)
         {
-            start += text[start] == '`' ? 1 : 2;
+            var c = text[start];
+            if (c is ' ' or '\t' or '`')
+            {
+                start++;
+            }
+            else if (c == '>' && start + 1 < text.Length && text[start + 1] == ' ')
+            {
+                start += 2;
+            }
+            else
+            {
+                break;
+            }
         }
         return start == 0 ? text : text[start..];
+    }
+
+    /// <summary>CONFIG_PRINTK_CALLER's "[  T1234] " or "[    C1] " after the stamp.</summary>
+    private static string StripCaller(string text)
+    {
+        if (text.Length < 4 || text[0] != '[')
+        {
+            return text;
+        }
+        var i = 1;
+        while (i < text.Length && text[i] == ' ')
+        {
+            i++;
+        }
+        if (i >= text.Length || text[i] is not ('T' or 'C'))
+        {
+            return text;
+        }
+        var digits = ++i;
+        while (i < text.Length && char.IsAsciiDigit(text[i]))
+        {
+            i++;
+        }
+        if (i == digits || i >= text.Length || text[i] != ']')
+        {
+            return text;
+        }
+        i++;
+        return text[(i < text.Length && text[i] == ' ' ? i + 1 : i)..];
     }
 
     /// <summary>"[", optional spaces, digits, ".", six digits, "]": checked by hand because it runs on every '[' of every line.</summary>
