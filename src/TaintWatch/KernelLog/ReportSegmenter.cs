@@ -94,7 +94,12 @@ internal sealed partial class ReportSegmenter
         {
             cpu = PidLine().Match(text);
         }
-        // The CPU line of a report is a report line even when its taint string cannot be read.
+        // The CPU line of a report is a report line even when its taint string cannot be read. A second CPU line
+        // in a fragment that already had one is the next fragment (`journalctl | grep Tainted`).
+        if (cpu.Success && Current is { Kind: ReportKind.Fragment, PanicMessage: null } fragment && (fragment.Cpu is not null || fragment.Pid is not null))
+        {
+            Close(line);
+        }
         if (Current is null && cpu.Success)
         {
             Start(ReportKind.Fragment, text, line, table);

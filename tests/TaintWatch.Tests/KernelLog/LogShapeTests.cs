@@ -82,6 +82,17 @@ public class LogShapeTests
     }
 
     [Fact]
+    public void Grep_output_of_the_CPU_lines_alone_is_one_fragment_per_line()
+    {
+        var s = Scan(
+            "Mar 14 01:58:52 host kernel: CPU: 1 PID: 4659 Comm: a Tainted: G           OE      6.12.73+deb13-amd64 #1",
+            "Mar 14 01:58:52 host kernel: Tainted: [O]=OOT_MODULE, [E]=UNSIGNED_MODULE",
+            "Mar 15 03:00:00 host kernel: CPU: 0 PID: 17 Comm: b Tainted: P           OE      6.12.73+deb13-amd64 #1");
+        Assert.Equal([ReportKind.Fragment, ReportKind.Fragment], s.Reports.Select(r => r.Kind));
+        Assert.Equal([0x3000UL, 0x3001UL], s.Reports.Select(r => r.Taint!.Mask));
+    }
+
+    [Fact]
     public void A_mail_wrapped_list_keeps_short_names_apart_and_a_split_Tainted_line_still_decodes()
     {
         var s = Scan(
