@@ -38,6 +38,10 @@ put("module", "unsigned.ko.zst", subprocess.run(["zstd", "-q", "-c"], input=smal
 put("openpgp", "rhel5.sig", bytes.fromhex("883f0305005d5a9ac688ff6304ebc6e5001102f948009e3949ebb835488cb726477731c7d0812c9f1c1883009f632b8fe096a6144cb8c58022230104835917014e"))
 for log in sorted(os.listdir(os.path.join(fixtures, "logs"))):
     put("kernel-log", log, read(fixtures, "logs", log)[:8192])
+# Logs pasted in bug trackers, in every shape scan-log reads (tests/fixtures/real-logs/manifest.json).
+for log in sorted(os.listdir(os.path.join(fixtures, "real-logs"))):
+    if log.endswith(".log"):
+        put("kernel-log", "real-" + log, read(fixtures, "real-logs", log)[:8192])
 for tree in ("rhel79-scini", "rhel6", "rhel86", "rhel93", "upstream-clean"):
     put("proc-modules", tree, read(fixtures, tree, "proc", "modules"))
     put("taint-value", tree, read(fixtures, tree, "proc", "sys", "kernel", "tainted"))

@@ -14,7 +14,7 @@ public static class ScanLogCommand
         var files = new Argument<string[]>("file") { Description = "dmesg output, journalctl -k, /var/log/messages, vmcore-dmesg.txt or a pasted oops; '-' or nothing reads standard input.", Arity = ArgumentArity.ZeroOrMore };
         var table = TableOption.Create("Taint table of the kernel that wrote the log (default: from the release printed in the log).");
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
-        var command = new Command("scan-log", "Find every WARNING, BUG, Oops, general protection fault, panic, soft lockup and hung task in kernel log text, decode its taint with the right kernel family's table, list its modules with their flags, and summarise which modules tainted the kernel and why.\n\nExamples:\n  journalctl -k -b -1 | taintwatch scan-log\n  taintwatch scan-log /var/crash/*/vmcore-dmesg.txt --json")
+        var command = new Command("scan-log", "Find every WARNING, BUG, Oops, general protection fault, panic, soft and hard lockup and hung task in kernel log text, decode its taint with the right kernel family's table, list its modules with their flags, and summarise which modules tainted the kernel and why. Reads logs as people paste them: dmesg, dmesg -T, journalctl, /var/log/messages, vmcore-dmesg, /dev/kmsg records, serial consoles; module lists continued over several records or wrapped by a console or a mail client; grep'd fragments (a \"Modules linked in:\" or \"CPU: … Tainted:\" line alone is reported as a fragment); abrt's \"kernel has been tainted (flags:…)\" summaries; RHEL's \"Unmaintained/Deprecated/Disabled … is detected\" lines and upstream's fwctl taint line.\n\nExamples:\n  journalctl -k -b -1 | taintwatch scan-log\n  taintwatch scan-log /var/crash/*/vmcore-dmesg.txt --json\n  xclip -o | taintwatch scan-log          (a log pasted from a bug report)")
         {
             files, table, json,
         };
@@ -67,7 +67,7 @@ public static class ScanLogCommand
 
     private static void WriteText(TextWriter output, KernelLogScanner s)
     {
-        output.WriteLine($"{s.Lines} lines read; table {s.Table.Id}; {s.ReportCount} reports, {s.EventCount} module taint messages");
+        output.WriteLine($"{s.Lines} lines read; table {s.Table.Id}; {s.ReportCount} reports, {s.EventCount} module taint and support-status messages");
         if (s.TruncatedLines > 0)
         {
             output.WriteLine($"  ({s.TruncatedLines} lines longer than {BoundedLineReader.MaxLineLength} characters were cut)");
@@ -90,7 +90,11 @@ public static class ScanLogCommand
             {
                 output.WriteLine("  taint: not printed in this report");
             }
-            if (r.Modules is { } list)
+            if (r.Kind == ReportKind.Summary && r.Modules is { } named)
+            {
+                output.WriteLine($"  tainted modules (abrt names them, not which flag each set): {string.Join(" ", named.Modules.Select(m => m.Name))}");
+            }
+            else if (r.Modules is { } list)
             {
                 var flagged = list.Modules.Where(m => m.Letters.Length > 0 || m.Unverified || m.StateMark is not null).ToList();
                 output.WriteLine($"  modules: {list.Modules.Count} linked in, {flagged.Count} with flags{(flagged.Count > 0 ? ": " + string.Join(" ", flagged.Select(Format)) : "")}{(list.CutShort ? " (list cut short)" : "")}");
@@ -119,7 +123,7 @@ public static class ScanLogCommand
         if (s.Events.Count > 0)
         {
             output.WriteLine();
-            output.WriteLine("Module taint messages:");
+            output.WriteLine("Module taint and support-status messages:");
             var rows = new TextTable("LINE", "MODULE", "FLAG", "EVENT", "DETAIL");
             foreach (var e in s.Events.Take(500))
             {

@@ -5,53 +5,49 @@ namespace TaintWatch.KernelLog;
 
 /// <summary>
 /// Reads kernel log text line by line (any size, memory bounded) and finds every WARN/BUG/Oops/panic/lockup
-/// report with its taint and module list, every module-load taint message, and a per-module summary.
+/// report with its taint and module list, abrt's taint summaries, every module-load and support-status message,
+/// and a per-module summary. Each line is split where records were glued together, stripped of its log-tool
+/// prefix, offered to an open module list (<see cref="ModuleListJoiner"/>), then classified; reports are cut by
+/// <see cref="ReportSegmenter"/> and modules summed up by <see cref="ModuleSummaries"/>.
 /// </summary>
 public sealed partial class KernelLogScanner
 {
     /// <summary>Reports kept in detail; later ones are counted only, so a huge log cannot exhaust memory.</summary>
-    public const int MaxReports = 10_000;
-    public const int MaxEvents = 100_000;
-    public const int MaxModules = 100_000;
+    public const int MaxReports = ReportSegmenter.MaxReports;
+    public const int MaxEvents = ModuleSummaries.MaxEvents;
+    public const int MaxModules = ModuleSummaries.MaxModules;
+
+    /// <summary>Records split out of one physical line at most: a line of glued stamps costs bounded work.</summary>
+    public const int MaxRecordsPerLine = 64;
 
     private readonly TaintTable? _forcedTable;
+    private readonly ReportSegmenter _reports = new();
+    private readonly ModuleListJoiner _list = new();
+    private readonly ModuleSummaries _summaries = new();
     private TaintTable? _logTable;
-    private KernelReport? _current;
-    private System.Text.StringBuilder? _moduleText;
-    private long _moduleTextLine;
-    private bool _moduleTextIsUnloaded;
-    private bool _cutHere;
+    private bool _summaryModulesNext;
     private long _line;
 
     public KernelLogScanner(TaintTable? table = null) => _forcedTable = table;
 
-    public List<KernelReport> Reports { get; } = [];
-    public List<ModuleLoadEvent> Events { get; } = [];
-    public Dictionary<string, ModuleSummary> Modules { get; } = new(StringComparer.Ordinal);
+    public List<KernelReport> Reports => _reports.Reports;
+    public List<ModuleLoadEvent> Events => _summaries.Events;
+    public Dictionary<string, ModuleSummary> Modules => _summaries.Modules;
 
     /// <summary>Unsigned: E, a verification-failed message, RHEL 6's "(U)", or RHEL 5's per-module 'U' (known once the release is).</summary>
     public bool IsUnsigned(ModuleSummary m) => m.Unsigned || (Table.Id == "rhel5" && m.Letters.Contains('U'));
-    public long ReportCount { get; private set; }
-    public long EventCount { get; private set; }
+    public long ReportCount => _reports.ReportCount;
+    public long EventCount => _summaries.EventCount;
     public long Lines => _line;
+    public long TruncatedLines { get; private set; }
 
     /// <summary>The table used for this log: forced, else from the first kernel release seen.</summary>
     public TaintTable Table => _forcedTable ?? _logTable ?? TaintTables.Upstream20;
 
+    private TaintTable? KnownTable => _forcedTable ?? _logTable;
+
     [GeneratedRegex(@"^Linux version (?<r>\S+)", RegexOptions.CultureInvariant)]
     private static partial Regex LinuxVersion();
-
-    [GeneratedRegex(@"CPU: (?<cpu>\d+) (?:UID: \d+ )?PID: (?<pid>\d+) +(?:Comm: (?<comm>.{1,20}?) )?(?:Kdump: loaded )?(?:Tainted|Not tainted)", RegexOptions.CultureInvariant)]
-    private static partial Regex CpuLine();
-
-    [GeneratedRegex(@"^Pid: (?<pid>\d+), comm: (?<comm>.{1,20}?) (?:Tainted|Not tainted)", RegexOptions.CultureInvariant)]
-    private static partial Regex PidLine();
-
-    [GeneratedRegex(@"^WARNING: CPU: (?<cpu>\d+) PID: (?<pid>\d+) at ", RegexOptions.CultureInvariant)]
-    private static partial Regex WarningCpu();
-
-    [GeneratedRegex(@"^WARNING: \S+ at .*, CPU#(?<cpu>\d+): (?<comm>.+)/(?<pid>\d+)$", RegexOptions.CultureInvariant)]
-    private static partial Regex WarningNext();
 
     public void Scan(TextReader input)
     {
@@ -65,35 +61,59 @@ public sealed partial class KernelLogScanner
         TruncatedLines = reader.TruncatedLines;
     }
 
-    public long TruncatedLines { get; private set; }
-
+    /// <summary>Reads one physical line; records glued onto it (a console's or a test harness's) are read one by one.</summary>
     public void Feed(string rawLine)
     {
         _line++;
+        // A web page's non-breaking spaces stand for spaces (lists and taint strings copied from a forum).
+        if (rawLine.Contains('\u00A0', StringComparison.Ordinal))
+        {
+            rawLine = rawLine.Replace('\u00A0', ' ');
+        }
         var text = LogPrefix.Strip(rawLine, out var hadPrefix);
-        if (_moduleText is not null)
+        int glued;
+        var records = 1;
+        while (records++ < MaxRecordsPerLine && (glued = LogPrefix.GluedRecordStart(text)) > 0)
         {
-            if (!hadPrefix && IsModuleContinuation(text))
-            {
-                AppendContinuation(text);
-                return;
-            }
-            FlushModuleText();
+            FeedRecord(text[..glued], hadPrefix, glued);
+            text = LogPrefix.Strip(text[glued..], out hadPrefix);
         }
-        if (text.Length == 0)
-        {
-            return;
-        }
-        Classify(text);
+        // The physical line's length: a list cut at a terminal's width ends the line.
+        FeedRecord(text, hadPrefix, rawLine.Length);
     }
 
     public void Finish()
     {
-        FlushModuleText();
-        CloseReport();
+        FlushList();
+        _reports.Close(_line);
     }
 
-    private void Classify(string text)
+    private void FeedRecord(string text, bool hadPrefix, int rawLength)
+    {
+        if (_list.IsOpen)
+        {
+            if (_list.TryContinue(text, hadPrefix, rawLength))
+            {
+                return;
+            }
+            FlushList();
+        }
+        if (text.Length == 0 || (text[0] == ' ' && text.AsSpan().Trim().Length == 0))
+        {
+            return;
+        }
+        if (_summaryModulesNext)
+        {
+            _summaryModulesNext = false;
+            if (AttachSummaryModules(text.Trim()))
+            {
+                return;
+            }
+        }
+        Classify(text, rawLength);
+    }
+
+    private void Classify(string text, int rawLength)
     {
         var first = text[0];
         // Cheap dispatch on the first character keeps the common case (ordinary messages) fast.
@@ -105,27 +125,21 @@ public sealed partial class KernelLogScanner
         }
         if (first == '-' && text.StartsWith("------------[ cut here ]", StringComparison.Ordinal))
         {
-            CloseReport();
-            _cutHere = true;
+            _reports.CutHere(_line);
             return;
         }
         if (first == '-' && text.StartsWith("---[ end trace", StringComparison.Ordinal))
         {
-            if (_current is not null)
-            {
-                _current.Ended = true;
-                CloseReport();
-            }
+            _reports.EndTrace(_line);
             return;
         }
-        if (StartKind(text) is ReportKind kind)
+        if (ReportHeaders.Kind(text) is ReportKind kind)
         {
-            if (kind == ReportKind.Panic && _current is { Ended: false, PanicMessage: null })
+            _reports.Start(kind, text, _line, KnownTable);
+            if (kind == ReportKind.Summary && _reports.Current is { } summary)
             {
-                _current.PanicMessage = text;
-                return;
+                summary.Taint = AbrtSummary.ReadFlags(text, KnownTable);
             }
-            StartReport(kind, text);
             return;
         }
         if (text.Contains("ainted", StringComparison.Ordinal))
@@ -134,288 +148,108 @@ public sealed partial class KernelLogScanner
         }
         if (first == 'M' && text.StartsWith("Modules linked in:", StringComparison.Ordinal))
         {
-            _moduleText = new System.Text.StringBuilder(text["Modules linked in:".Length..]);
-            _moduleTextLine = _line;
-            _moduleTextIsUnloaded = false;
+            // A list without a report open, or after the open one's list, is a grep'd or pasted fragment of one.
+            if (_reports.Current is null or { Modules: not null })
+            {
+                _reports.Start(ReportKind.Fragment, text, _line, KnownTable);
+            }
+            _list.Start(text["Modules linked in:".Length..], unloaded: false, _line, rawLength);
             return;
         }
         if (first == 'U' && text.StartsWith("Unloaded tainted modules:", StringComparison.Ordinal))
         {
-            _moduleText = new System.Text.StringBuilder(text["Unloaded tainted modules:".Length..]);
-            _moduleTextLine = _line;
-            _moduleTextIsUnloaded = true;
+            _list.Start(text["Unloaded tainted modules:".Length..], unloaded: true, _line, rawLength);
             return;
         }
-        if (_current is not null)
+        if (_reports.Current is { } current)
         {
-            if (first == 'R' && text.StartsWith("Red Hat flags:", StringComparison.Ordinal))
+            if (ReadReportDetail(current, text))
             {
-                _current.RedHatFlags = text["Red Hat flags:".Length..].Trim();
-                return;
-            }
-            if (first == 'H' && text.StartsWith("Hardware name: ", StringComparison.Ordinal))
-            {
-                _current.Hardware ??= text["Hardware name: ".Length..];
                 return;
             }
         }
         if (ModuleLoadMessages.Match(text, _line, Table) is { } loadEvent)
         {
-            RecordEvent(loadEvent);
+            _summaries.Record(loadEvent);
         }
     }
 
-    private static ReportKind? StartKind(string text)
+    /// <summary>Lines that only describe the open report: Red Hat's flags, the hardware, abrt's "Tainted modules:".</summary>
+    private bool ReadReportDetail(KernelReport current, string text)
     {
-        switch (text[0])
+        var first = text[0];
+        if (first == 'R' && text.StartsWith("Red Hat flags:", StringComparison.Ordinal))
         {
-            case 'W' when text.StartsWith("WARNING: ", StringComparison.Ordinal):
-                return ReportKind.Warning;
-            case 'B' when text.StartsWith("BUG: ", StringComparison.Ordinal):
-                return text.StartsWith("BUG: soft lockup", StringComparison.Ordinal) ? ReportKind.SoftLockup : ReportKind.Bug;
-            case 'w' when text.StartsWith("watchdog: BUG: soft lockup", StringComparison.Ordinal):
-                return ReportKind.SoftLockup;
-            case 'k' when text.StartsWith("kernel BUG at ", StringComparison.Ordinal):
-                return ReportKind.Bug;
-            case 'O' when text.StartsWith("Oops: ", StringComparison.Ordinal):
-                return text.Contains("general protection fault", StringComparison.Ordinal) ? ReportKind.GeneralProtectionFault : ReportKind.Oops;
-            case 'g' when text.StartsWith("general protection fault", StringComparison.Ordinal):
-                return ReportKind.GeneralProtectionFault;
-            case 'K' when text.StartsWith("Kernel panic - not syncing", StringComparison.Ordinal):
-                return ReportKind.Panic;
-            case 'I' when text.StartsWith("INFO: task ", StringComparison.Ordinal) && text.Contains("blocked for more than", StringComparison.Ordinal):
-                return ReportKind.HungTask;
-            default:
-                return null;
+            current.RedHatFlags = text["Red Hat flags:".Length..].Trim();
+            return true;
         }
+        if (first == 'H' && text.StartsWith("Hardware name: ", StringComparison.Ordinal))
+        {
+            current.Hardware ??= text["Hardware name: ".Length..];
+            return true;
+        }
+        if (current.Kind == ReportKind.Summary && current.Modules is null && AbrtSummary.TryFindModules(text, out var list))
+        {
+            // "Tainted modules: " may end the line, with the names wrapped onto the next one.
+            if (list.Length == 0 || !AttachSummaryModules(list))
+            {
+                _summaryModulesNext = true;
+            }
+            return true;
+        }
+        return false;
     }
 
-    private void StartReport(ReportKind kind, string header)
+    private bool AttachSummaryModules(string text)
     {
-        // An Oops right after "BUG: unable to handle…" belongs to the same report.
-        if (_current is { Ended: false } open && kind is ReportKind.Oops or ReportKind.GeneralProtectionFault && open.Kind == ReportKind.Bug && _line - open.StartLine < 5)
+        if (_reports.Current is not { Kind: ReportKind.Summary, Modules: null } summary || AbrtSummary.ParseModules(text) is not { } list)
         {
-            open.Header += " / " + header;
-            return;
+            return false;
         }
-        if (!_cutHere || _current is not null)
-        {
-            CloseReport();
-        }
-        _cutHere = false;
-        _current = new KernelReport { StartLine = _line, Kind = kind, Header = header };
-        var warning = WarningCpu().Match(header);
-        if (!warning.Success)
-        {
-            warning = WarningNext().Match(header);
-        }
-        if (warning.Success)
-        {
-            _current.Cpu = Number(warning.Groups["cpu"].Value);
-            _current.Pid = int.TryParse(warning.Groups["pid"].Value, out var pid) ? pid : null;
-            _current.Comm = warning.Groups["comm"].Success ? warning.Groups["comm"].Value : null;
-        }
-        // RHEL 6: "WARNING: at f:l fn() (Tainted: P  …)" carries the taint in the header.
-        if (kind != ReportKind.Fragment && header.Contains("ainted", StringComparison.Ordinal))
-        {
-            ReadTaintLine(header);
-        }
+        summary.Modules = list;
+        _summaries.Add(list.Modules, _line, inReportList: true);
+        return true;
     }
 
     private void ReadTaintLine(string text)
     {
-        var reading = TaintedString.Parse(text, _forcedTable ?? _logTable, out var release);
-        if (reading is null)
-        {
-            return;
-        }
-        if (release is not null && _forcedTable is null)
+        var reading = _reports.ReadTaintLine(text, _line, KnownTable, out var release);
+        if (reading is not null && release is not null && _forcedTable is null)
         {
             _logTable ??= reading.Table;
         }
-        var cpu = CpuLine().Match(text);
-        if (!cpu.Success)
-        {
-            cpu = PidLine().Match(text);
-        }
-        if ((_current is null || _current.Ended) && cpu.Success)
-        {
-            // A pasted fragment often starts at the "CPU: … Tainted:" line: it is a report whose header is not in the text.
-            StartReport(ReportKind.Fragment, text);
-        }
-        if (_current is null || _current.Ended)
+    }
+
+    private void FlushList()
+    {
+        if (!_list.IsOpen)
         {
             return;
         }
-        // The verbose line only lists names: keep the positional reading (and its release) when both are there.
-        if (_current.Taint is null || (reading.How != "verbose" && _current.Taint.How == "verbose"))
+        var line = _list.Line;
+        var unloaded = _list.IsUnloaded;
+        var text = _list.Take();
+        var current = _reports.Current;
+        if (unloaded)
         {
-            _current.Taint = reading;
-        }
-        _current.Release ??= release;
-        if (cpu.Success)
-        {
-            _current.Cpu ??= cpu.Groups["cpu"].Success ? Number(cpu.Groups["cpu"].Value) : null;
-            _current.Pid ??= Number(cpu.Groups["pid"].Value);
-            _current.Comm ??= cpu.Groups["comm"].Success ? cpu.Groups["comm"].Value : null;
-        }
-    }
-
-    /// <summary>A CPU or PID number; null when the digits do not fit (afl++ found "CPU: 99999999999 PID: …").</summary>
-    private static int? Number(string digits) =>
-        int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
-
-    /// <summary>A line with no log prefix made only of module tokens continues a wrapped module list.</summary>
-    private static bool IsModuleContinuation(string text)
-    {
-        if (text.Length == 0 || text.StartsWith("Unloaded tainted modules:", StringComparison.Ordinal))
-        {
-            return false;
-        }
-        foreach (var token in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var ok = token.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '(' or ')' or '+' or ':' or '[' or ']');
-            if (!ok)
-            {
-                return false;
-            }
-        }
-        // Known report lines that are also plain words ("RIP: …", "Call Trace:") are not modules.
-        return !text.Contains("Call Trace", StringComparison.Ordinal) && !text.StartsWith("RIP:", StringComparison.Ordinal)
-            && !text.StartsWith("CPU:", StringComparison.Ordinal) && !text.StartsWith("Hardware name:", StringComparison.Ordinal);
-    }
-
-    /// <summary>
-    /// Joins a wrapped continuation. A mail client or console that wraps inside a name ("ebtable_filt" /
-    /// "er ebtables") leaves no space at the end of the line and a very short fragment at the start of the
-    /// next: then the fragment is glued on. Names of one or two letters at a wrap point are rare enough.
-    /// </summary>
-    private void AppendContinuation(string text)
-    {
-        var builder = _moduleText!;
-        var firstToken = text.TrimStart().Split(' ', 2)[0];
-        var midWord = builder.Length > 0 && builder[^1] != ' ' && text.Length > 0 && text[0] != ' '
-            && firstToken.Length <= 2 && firstToken.All(char.IsAsciiLetterLower);
-        if (!midWord)
-        {
-            builder.Append(' ');
-        }
-        if (builder.Length < BoundedLineReader.MaxLineLength * 4)
-        {
-            builder.Append(text);
-        }
-    }
-
-    private void FlushModuleText()
-    {
-        if (_moduleText is null)
-        {
-            return;
-        }
-        var text = _moduleText.ToString();
-        _moduleText = null;
-        if (_moduleTextIsUnloaded)
-        {
-            var unloaded = ModuleList.ParseUnloadedTainted(text.Split('[')[0]);
+            var entries = ModuleList.ParseUnloadedTainted(text.Split('[')[0]);
             var last = ModuleList.Parse(text.Contains('[', StringComparison.Ordinal) ? text[text.IndexOf('[', StringComparison.Ordinal)..] : "");
-            if (_current is not null)
+            if (current is not null)
             {
-                _current.UnloadedTainted = unloaded;
-                if (last.LastUnloaded is not null && _current.Modules is not null)
+                current.UnloadedTainted = entries;
+                if (last.LastUnloaded is not null && current.Modules is not null)
                 {
-                    _current.Modules = _current.Modules with { LastUnloaded = last.LastUnloaded, LastUnloadedLetters = last.LastUnloadedLetters };
+                    current.Modules = current.Modules with { LastUnloaded = last.LastUnloaded, LastUnloadedLetters = last.LastUnloadedLetters };
                 }
             }
-            foreach (var entry in unloaded)
-            {
-                Summarise(entry, _moduleTextLine, countReport: false);
-            }
+            _summaries.Add(entries, line, inReportList: false);
             return;
         }
         var list = ModuleList.Parse(text);
-        if (_current is not null && _current.Modules is null)
+        if (current is not null && current.Modules is null)
         {
-            _current.Modules = list;
+            current.Modules = list;
         }
-        foreach (var entry in list.Modules)
-        {
-            Summarise(entry, _moduleTextLine, countReport: true);
-        }
-    }
-
-    private void Summarise(ModuleListEntry entry, long line, bool countReport)
-    {
-        var summary = Summary(entry.Name, line);
-        if (summary is null)
-        {
-            return;
-        }
-        foreach (var letter in entry.Letters)
-        {
-            summary.Letters.Add(letter);
-        }
-        if (entry.Unverified || entry.Letters.Contains('E', StringComparison.Ordinal))
-        {
-            summary.Unsigned = true;
-        }
-        if (countReport)
-        {
-            summary.Reports++;
-        }
-    }
-
-    private ModuleSummary? Summary(string name, long line)
-    {
-        if (!Modules.TryGetValue(name, out var summary))
-        {
-            if (Modules.Count >= MaxModules)
-            {
-                return null;
-            }
-            summary = new ModuleSummary(name) { FirstLine = line };
-            Modules[name] = summary;
-        }
-        return summary;
-    }
-
-    private void RecordEvent(ModuleLoadEvent e)
-    {
-        EventCount++;
-        if (Events.Count < MaxEvents)
-        {
-            Events.Add(e);
-        }
-        // Only messages that name a module and set a letter (or say it is unsigned) feed the module summary.
-        if (e.Module is not null && (e.Letter is not null || e.Kind == ModuleLoadEventKind.UnsignedModule))
-        {
-            var summary = Summary(e.Module, e.Line);
-            if (summary is not null)
-            {
-                if (e.Letter is char letter)
-                {
-                    summary.Letters.Add(letter);
-                }
-                if (e.Kind is ModuleLoadEventKind.UnsignedModule)
-                {
-                    summary.Unsigned = true;
-                }
-            }
-        }
-    }
-
-    private void CloseReport()
-    {
-        FlushModuleText();
-        if (_current is null)
-        {
-            return;
-        }
-        _current.EndLine = _line;
-        ReportCount++;
-        if (Reports.Count < MaxReports)
-        {
-            Reports.Add(_current);
-        }
-        _current = null;
+        _summaries.Add(list.Modules, line, inReportList: true);
     }
 }

@@ -11,8 +11,17 @@ public enum ReportKind
     SoftLockup,
     HungTask,
 
-    /// <summary>A "CPU: … Tainted:" line without a WARNING/BUG/Oops header before it (a pasted fragment).</summary>
+    /// <summary>"Watchdog detected hard LOCKUP on cpu N".</summary>
+    HardLockup,
+
+    /// <summary>
+    /// A "CPU: … Tainted:" line or a "Modules linked in:" list without a WARNING/BUG/Oops header before it: a pasted
+    /// or grep'd fragment of a report.
+    /// </summary>
     Fragment,
+
+    /// <summary>abrt's "A kernel problem occurred, but your kernel has been tainted (flags:…)" with its "Tainted modules:".</summary>
+    Summary,
 }
 
 /// <summary>One WARN/BUG/Oops/panic/lockup report found in a log, with what its header lines say.</summary>

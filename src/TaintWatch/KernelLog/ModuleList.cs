@@ -65,6 +65,28 @@ public sealed partial record ModuleList(IReadOnlyList<ModuleListEntry> Modules, 
         return list;
     }
 
+    /// <summary>
+    /// Whether a line holds only what a module list holds: module tokens and the words of "[last unloaded: …]".
+    /// "CPU 1" (the line x86_64 kernels printed after the list until 3.x) is two valid names, so it is named here.
+    /// </summary>
+    public static bool IsListText(string text)
+    {
+        var tokens = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (tokens.Length == 0 || (tokens.Length == 2 && tokens[0] == "CPU"))
+        {
+            return false;
+        }
+        foreach (var token in tokens)
+        {
+            var word = token is "[last" or "unloaded:" ? null : token.EndsWith(']') ? token[..^1] : token;
+            if (word is not null && !TryParseToken(word, out _))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static bool TryParseToken(string token, out ModuleListEntry entry)
     {
         entry = null!;

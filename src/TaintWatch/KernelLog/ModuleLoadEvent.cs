@@ -21,6 +21,18 @@ public enum ModuleLoadEventKind
     UnknownKey,
     BlacklistedKey,
     GpgVerificationFailed,
+
+    /// <summary>RHEL 8.10/9.4+: "Warning: Unmaintained hardware/driver is detected: …" (no longer tested or updated).</summary>
+    SupportUnmaintained,
+
+    /// <summary>RHEL 8.10/9.4+: "Warning: Deprecated Driver/Hardware is detected: …" (unmaintained in a future major release).</summary>
+    SupportDeprecated,
+
+    /// <summary>RHEL 8.10/9.4+: "Warning: Disabled Hardware is detected: …" (no longer enabled in this release).</summary>
+    SupportDisabled,
+
+    /// <summary>Upstream 6.15+: a process used fwctl's mutating debug interface (TAINT_FWCTL, 'J').</summary>
+    FwctlDebugWrite,
 }
 
 /// <summary>One module-load message found in a log, with the taint letter it implies where there is one.</summary>

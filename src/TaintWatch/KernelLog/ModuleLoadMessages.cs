@@ -30,6 +30,8 @@ public static partial class ModuleLoadMessages
         new(UnknownKey(), ModuleLoadEventKind.UnknownKey, null),
         new(Blacklisted(), ModuleLoadEventKind.BlacklistedKey, null),
         new(GpgFailed(), ModuleLoadEventKind.GpgVerificationFailed, null),
+        new(SupportStatus(), ModuleLoadEventKind.SupportUnmaintained, null),
+        new(Fwctl(), ModuleLoadEventKind.FwctlDebugWrite, "FWCTL"),
     ];
 
     [GeneratedRegex(@"^(?<m>\S+): module verification failed: signature and/or required key missing - tainting kernel", RegexOptions.CultureInvariant)]
@@ -73,12 +75,26 @@ public static partial class ModuleLoadMessages
     [GeneratedRegex(@"^(?<d>Module signed with unknown public key|Module signature verification failed|An attempt to load unsigned module was rejected|ksign: module signed with unknown public key)", RegexOptions.CultureInvariant)]
     private static partial Regex GpgFailed();
 
-    // Words at least one of which every message above contains: lines without them skip the regexes.
-    private static readonly string[] Keywords = ["taint", "TECH PREVIEW", "Warning: ", "NOT SUPPORTED", "UNSUPPORTED", "Unprivileged BPF", "rejected", "Lockdown", "key", "staging", "signature"];
+    // RHEL 8.10 / 9.4+ (drivers/base/driver.c): "Warning: Unmaintained hardware is detected: megaraid_sas:0073:1000 @ 0000:01:00.0",
+    // "Warning: Deprecated Driver is detected: qla4xxx will not be maintained in a future major release and may be disabled",
+    // "Warning: Disabled Hardware is detected: …". Not anchored: knowledge-base articles quote it after a bullet.
+    [GeneratedRegex(@"Warning: (?<status>Unmaintained|Deprecated|Disabled) (?:[Hh]ardware|[Dd]river) is detected:\s+(?<m>[^\s:]+)(?::(?<d>\S+))?", RegexOptions.CultureInvariant)]
+    private static partial Regex SupportStatus();
+
+    // drivers/fwctl/main.c: dev_warn(&fwctl->dev, "%s(%d): has requested full access to the physical device", comm, pid),
+    // printed once when FWCTL_RPC_DEBUG_WRITE sets TAINT_FWCTL. It names a device and a process, not a module.
+    [GeneratedRegex(@"^(?<d>\S+ \S+: .+\(\d+\)): has requested full access to the physical device", RegexOptions.CultureInvariant)]
+    private static partial Regex Fwctl();
+
+    // Words at least one of which every message above contains: lines without them skip the regexes. One
+    // vectorised pass over the line looks for all of them (most lines of a log contain none).
+    private static readonly System.Buffers.SearchValues<string> Keywords = System.Buffers.SearchValues.Create(
+        ["taint", "TECH PREVIEW", "Warning: ", "NOT SUPPORTED", "UNSUPPORTED", "Unprivileged BPF", "rejected", "Lockdown", "key", "staging", "signature", "full access"],
+        StringComparison.Ordinal);
 
     public static ModuleLoadEvent? Match(string text, long line, TaintTable table)
     {
-        if (!Keywords.Any(k => text.Contains(k, StringComparison.Ordinal)))
+        if (text.AsSpan().IndexOfAny(Keywords) < 0)
         {
             return null;
         }
@@ -91,7 +107,13 @@ public static partial class ModuleLoadMessages
             }
             var module = match.Groups["m"].Success ? match.Groups["m"].Value : null;
             var detail = match.Groups["d"].Success ? match.Groups["d"].Value : null;
-            return new ModuleLoadEvent(line, pattern.Kind, module, LetterFor(pattern, table), detail, text);
+            var kind = match.Groups["status"].Value switch
+            {
+                "Deprecated" => ModuleLoadEventKind.SupportDeprecated,
+                "Disabled" => ModuleLoadEventKind.SupportDisabled,
+                _ => pattern.Kind,
+            };
+            return new ModuleLoadEvent(line, kind, module, LetterFor(pattern, table), detail, text);
         }
         return null;
     }

@@ -16,8 +16,10 @@ public sealed record TaintReading(ulong Mask, TaintTable Table, string Text, str
 /// </summary>
 public static partial class TaintedString
 {
+    private const int MaxLetters = 64;
+
     // A kernel release right after the positional string: "3.10.0-1160.21.1.el7.x86_64", "6.1.0-56-amd64", "6.17.0-rc1-g…".
-    [GeneratedRegex(@" (?<release>\d+\.\d+(?:\.\d+)?(?:-[\w.+~-]+)?)(?: |$)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@" (?<release>\d+\.\d+(?:\.\d+)*(?:-[\w.+~-]+)?)(?: |$)", RegexOptions.CultureInvariant)]
     private static partial Regex ReleaseAfter();
 
     [GeneratedRegex(@"\[(?<c>.)\]=(?<name>[A-Z0-9_]+)", RegexOptions.CultureInvariant)]
@@ -47,10 +49,16 @@ public static partial class TaintedString
         {
             return ParseVerbose(rest, preferred);
         }
-        // The positional field ends where the release begins (or at ')' in RHEL 6's "(Tainted: …)").
+        // The positional field ends where the release begins, at ')' in RHEL 6's "(Tainted: …)", or at the first
+        // character no table prints (a masked release such as "<KERNEL_VERSION>").
         var releaseMatch = ReleaseAfter().Match(rest);
         var paren = rest.IndexOf(')');
-        var end = releaseMatch.Success ? releaseMatch.Index : paren >= 0 ? paren : rest.Length;
+        var foreign = 0;
+        while (foreign < rest.Length && (char.IsAsciiLetter(rest[foreign]) || rest[foreign] is ' ' or '-'))
+        {
+            foreign++;
+        }
+        var end = Math.Min(foreign, releaseMatch.Success ? releaseMatch.Index : paren >= 0 ? paren : rest.Length);
         var positional = rest[..end];
         if (!releaseMatch.Success && paren < 0)
         {
@@ -82,6 +90,58 @@ public static partial class TaintedString
             if (positional.Length < width && TryDecodePositional(positional.PadRight(width), table, out var mask))
             {
                 return new TaintReading(mask, table, "Tainted: " + positional, "positional (trailing spaces restored)");
+            }
+        }
+        return DecodeLetters(positional, candidates);
+    }
+
+    /// <summary>Reads the letters abrt prints ("kernel has been tainted (flags:POE)") against the log's table, else upstream's.</summary>
+    public static TaintReading? FromLetters(string letters, TaintTable? preferred)
+    {
+        var candidates = new List<TaintTable>();
+        if (preferred is not null)
+        {
+            candidates.Add(preferred);
+        }
+        candidates.Add(TaintTables.Upstream20);
+        return DecodeLetters(letters, candidates) is { } reading ? reading with { Text = "flags:" + letters, How = "letters (abrt summary)" } : null;
+    }
+
+    /// <summary>
+    /// A string whose spacing was lost (squeezed by a tool or a mail client: "G W --------------") cannot be read by
+    /// position; its letters still name flags in the log's family. At least one letter, each one the set mark of a
+    /// flag in the same table, or nothing is claimed.
+    /// </summary>
+    private static TaintReading? DecodeLetters(string positional, List<TaintTable> candidates)
+    {
+        var letters = positional.Where(char.IsAsciiLetter).ToArray();
+        // No family prints more than ~40 flags: a longer run of letters is not a taint string.
+        if (letters.Length > MaxLetters)
+        {
+            return null;
+        }
+        foreach (var table in candidates)
+        {
+            var unset = table.Find(0)?.UnsetChar;
+            ulong mask = 0;
+            var all = letters.Length > 0;
+            foreach (var c in letters)
+            {
+                if (c == unset)
+                {
+                    continue;
+                }
+                var flag = table.Flags.FirstOrDefault(f => f.SetChar == c && !f.IsPlaceholder);
+                if (flag is null)
+                {
+                    all = false;
+                    break;
+                }
+                mask |= flag.Mask;
+            }
+            if (all && mask != 0)
+            {
+                return new TaintReading(mask, table, "Tainted: " + positional, "letters (spacing not as printed)");
             }
         }
         return null;

@@ -18,6 +18,17 @@ public class KernelLogUnitTests
     [InlineData("var/log/dmesg.kernel:[   14.455500] emcp: y", "emcp: y")]
     [InlineData("[   14.4] [BRRAAIIIINNNSSSSS!] Pid: 1, comm: init", "Pid: 1, comm: init")]
     [InlineData("no prefix at all", "no prefix at all")]
+    [InlineData("    [   14.463869] emcp: x", "emcp: x")]
+    [InlineData("> > [    1.000000] x", "x")]
+    [InlineData("Tue 2024-05-14 10:30:02 CEST host kernel: WARNING: x", "WARNING: x")]
+    [InlineData("1715675402.123456 host kernel: x", "x")]
+    [InlineData("[  372.639754] myhost kernel: Modules linked in: a", "Modules linked in: a")]
+    [InlineData("[   45.012345][ T1234] BUG: KASAN: use-after-free", "BUG: KASAN: use-after-free")]
+    [InlineData("[    0.000000] [    C0] x", "x")]
+    [InlineData("6,339,5140900,-;Oops: 0000 [#1]", "Oops: 0000 [#1]")]
+    [InlineData("2025-08-31T23:42:06Z c  nfnetlink vsock", " nfnetlink vsock")]
+    [InlineData("[Tue Jul 20 13:17:28 2021] p_lkrg: x", "p_lkrg: x")]
+    [InlineData("[   12.5] Booting the kernel: x", "Booting the kernel: x")]
     public void Prefixes_of_every_log_tool_are_stripped(string line, string message)
     {
         Assert.Equal(message, LogPrefix.Strip(line, out _));

@@ -41,7 +41,10 @@ public class ScanLogFixtureTests
     public void Seed_article_rhel6_list_marks_U_modules_unsigned()
     {
         var s = Scan("seed-rhel6.txt");
-        Assert.Empty(s.Reports);
+        // The article quotes only the list: a fragment of a report, with its modules.
+        var fragment = Assert.Single(s.Reports);
+        Assert.Equal(ReportKind.Fragment, fragment.Kind);
+        Assert.Equal(54, fragment.Modules!.Modules.Count);
         var unsigned = s.Modules.Values.Where(s.IsUnsigned).Select(m => m.Name).Order().ToList();
         Assert.Equal(19, unsigned.Count);
         Assert.Contains("rdma_ucm", unsigned);
