@@ -53,7 +53,8 @@ public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, b
     public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected, KernelPaths? paths = null, string? release = null)
     {
         var signature = file?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
-        var origin = file is not null && paths is not null ? ModuleOrigin.Of(file.Location, paths, release) : new ModuleOrigin(ModuleOrigin.Unknown);
+        // Worked out with the file's read, off the poll loop; until then from the path alone (no link followed here).
+        var origin = file?.Origin ?? (file is not null && paths is not null ? ModuleOrigin.Of(file.Location, paths, release, followLinks: false) : new ModuleOrigin(ModuleOrigin.Unknown));
         return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature), origin);
     }
 }
