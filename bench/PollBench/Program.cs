@@ -2,7 +2,7 @@ using System.Diagnostics;
 using TaintWatch.Journal;
 using TaintWatch.Kernel;
 using TaintWatch.Metrics;
-using TaintWatch.Watch;
+using TaintWatch.Daemon;
 
 // CPU cost of one steady-state poll of an unchanged host with N loaded modules (a fixture tree built here).
 // Usage: PollBench <fixture-root-to-create> [modules=200] [polls=2000] [full]
@@ -31,7 +31,7 @@ var paths = new KernelPaths(Path.Combine(root, "proc"), Path.Combine(root, "sys"
 var options = new DaemonOptions([":0"], "/metrics", TimeSpan.FromSeconds(5), paths, Path.Combine(root, "state"), "error", "console", null, "/nonexistent",
     ModuleFileInterval: full ? TimeSpan.Zero : null);
 using var sink = new EventSink("console", "error", "/nonexistent", TextWriter.Null);
-using var poller = new Poller(options, TimeProvider.System, sink, new TaintMetrics(), new SystemdNotifier());
+using var poller = new Poller(options, TimeProvider.System, sink, new TaintMetrics());
 for (var i = 0; i < 200; i++)
 {
     poller.PollOnce();

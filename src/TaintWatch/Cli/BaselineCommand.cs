@@ -28,7 +28,7 @@ public static class BaselineCommand
     public static int Run(KernelPaths paths, string? output, bool force, TextWriter stdout, TextWriter error)
     {
         var snapshot = KernelSnapshotReader.Read(paths);
-        if (snapshot.Sources.FirstOrDefault(s => s.Collector == "modules" && !s.Success) is { } failed)
+        if (snapshot.Sources.FirstOrDefault(s => s.Collector == Kernel.Collectors.Modules && !s.Success) is { } failed)
         {
             error.WriteLine($"taintwatch baseline: cannot list the loaded modules: {failed.Problem}");
             return ExitCodes.Error;
@@ -38,8 +38,8 @@ public static class BaselineCommand
             error.WriteLine($"taintwatch baseline: {output} exists; add --force to replace it");
             return ExitCodes.Error;
         }
-        var files = LoadedModuleFile.ForSnapshot(snapshot, paths);
-        var text = BaselineWriter.Write(snapshot, files, Environment.MachineName, DateTimeOffset.UtcNow);
+        var host = ModuleFiles.Join(snapshot, paths, expected: null);
+        var text = BaselineWriter.Write(host, Environment.MachineName, DateTimeOffset.UtcNow);
         if (output is null)
         {
             stdout.Write(text);

@@ -6,7 +6,8 @@ using System.Runtime.InteropServices;
 using TaintWatch.Journal;
 using TaintWatch.Kernel;
 using TaintWatch.Metrics;
-using TaintWatch.Watch;
+using TaintWatch.Daemon;
+using TaintWatch.Logging;
 
 namespace TaintWatch.Cli;
 
@@ -26,10 +27,11 @@ public static class RunCommand
         var webConfig = new Option<string?>("--web.config.file") { Description = "TLS and basic-auth settings in Prometheus exporter-toolkit's YAML (tls_server_config, basic_auth_users with bcrypt hashes)." };
         var uevents = new Option<bool>("--poll.uevents") { Description = "Poll at once when the kernel announces a module load or unload (netlink uevents; no privilege needed), so a module loaded and unloaded within a second is still reported. --poll.uevents=false keeps only the timed poll.", DefaultValueFactory = _ => true };
         var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (YAML: signers and modules, globs allowed; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest. Re-read when it changes. Default: {DefaultExpectedFile} when it exists." };
+        var fileTimeout = new Option<string>("--poll.module-file-timeout") { Description = "How long one module file may take to read (a hung NFS, FUSE or 9p mount under /lib/modules) before its signature is reported as unknown, \"timed out\"; the kernel's taint state and the other modules are served meanwhile.", DefaultValueFactory = _ => "10s" };
         var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
         var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
         {
-            listen, path, interval, filesInterval, uevents, expected, state, level, format, table, journal, webConfig,
+            listen, path, interval, filesInterval, fileTimeout, uevents, expected, state, level, format, table, journal, webConfig,
         };
         command.SetAction(r =>
         {
@@ -42,6 +44,11 @@ public static class RunCommand
             if (!DurationParser.TryParse(r.GetValue(filesInterval)!, out var filesPeriod))
             {
                 Console.Error.WriteLine($"taintwatch run: --poll.module-files-interval \"{r.GetValue(filesInterval)}\" is not a duration such as 30s");
+                return ExitCodes.Error;
+            }
+            if (!DurationParser.TryParse(r.GetValue(fileTimeout)!, out var filePatience) || filePatience <= TimeSpan.Zero)
+            {
+                Console.Error.WriteLine($"taintwatch run: --poll.module-file-timeout \"{r.GetValue(fileTimeout)}\" is not a positive duration such as 10s");
                 return ExitCodes.Error;
             }
             if (!TableOption.TryResolveExplicit(r.GetValue(table), paths, "run", Console.Error, out var forced))
@@ -62,7 +69,7 @@ public static class RunCommand
                 }
             }
             var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!, filesPeriod, r.GetValue(uevents),
-                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null);
+                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, ModuleFileTimeout: filePatience);
             return Run(options, web);
         });
         return command;
@@ -129,10 +136,10 @@ public static class RunCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Stop);
-        using var poller = new Poller(options, TimeProvider.System, sink, metrics, new SystemdNotifier());
+        using var loop = new PollLoop(options, TimeProvider.System, sink, metrics, new SystemdNotifier());
         try
         {
-            poller.Run(stopping.Token);
+            loop.Run(stopping.Token);
         }
         finally
         {

@@ -41,18 +41,19 @@ public static class StatusCommand
             }
         }
         var snapshot = KernelSnapshotReader.Read(paths, table);
-        var report = StatusReport.From(snapshot, Modules.LoadedModuleFile.ForSnapshot(snapshot, paths), snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release), SecurityPostureReader.Read(paths), expected);
+        var host = ModuleFiles.Join(snapshot, paths, expected?.Rules);
+        var report = new StatusReport(host, snapshot.Release is null ? null : paths.ModuleDirectory(snapshot.Release), SecurityPostureReader.Read(paths), expected);
         if (json)
         {
-            JsonOutput.Print(output, writer => report.WriteJson(writer));
+            JsonOutput.Print(output, writer => StatusJson.Write(report, writer));
         }
         else
         {
-            report.WriteText(output);
+            StatusText.Write(report, output);
         }
         if (snapshot.TaintMask is null)
         {
-            var problem = snapshot.Sources.First(s => s.Collector == "taint").Problem;
+            var problem = snapshot.Sources.First(s => s.Collector == Collectors.Taint).Problem;
             error.WriteLine($"taintwatch status: cannot read the taint mask: {problem}. Check --path.procfs, or run on the host itself.");
             return ExitCodes.Error;
         }

@@ -1,3 +1,4 @@
+using TaintWatch.Logging;
 using TaintWatch.Watch;
 
 namespace TaintWatch.Journal;
@@ -34,14 +35,7 @@ public sealed class EventSink : IDisposable
     /// <summary>Writes an event; returns false when it could not be written anywhere durable (the journal refused it).</summary>
     public bool Emit(WatchEvent e)
     {
-        var fields = new List<KeyValuePair<string, string>>
-        {
-            new("MESSAGE", e.Message),
-            new("MESSAGE_ID", e.MessageId),
-            new("PRIORITY", e.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("SYSLOG_IDENTIFIER", "taintwatch"),
-        };
-        fields.AddRange(e.Fields);
+        var fields = EventFields.For(e);
         if (_journal is not null)
         {
             if (_journal.TryWrite(fields, out var error))
@@ -57,7 +51,8 @@ public sealed class EventSink : IDisposable
             // Not printed here: the event stays in the outbox and is retried each poll until journald is back.
             return false;
         }
-        WriteConsole(e.Priority, e.Message + " " + string.Join(' ', e.Fields.Select(f => $"{f.Key}={f.Value}")));
+        // On the console: the message, then the event's own fields (the four journald header fields left out).
+        WriteConsole(e.Priority, e.Message + " " + string.Join(' ', fields.Skip(4).Select(f => $"{f.Key}={f.Value}")));
         return true;
     }
 

@@ -18,21 +18,21 @@ public static class KernelSnapshotReader
         var notes = new List<string>();
 
         var release = BoundedFile.ReadText(paths.OsRelease, 256).Map(text => ParseRelease(paths.OsRelease, text));
-        sources.Add(Status("release", release));
+        sources.Add(Status(Collectors.Release, release));
         var (table, reason) = tableOverride is not null
             ? (tableOverride, $"table {tableOverride.Id} chosen by --table")
             : TaintTableSelector.Select(release.Value);
 
         var bootId = BoundedFile.ReadText(paths.BootId, 256);
         var mask = BoundedFile.ReadText(paths.Tainted, 256).Map(text => ParseTaintMask(paths.Tainted, text));
-        sources.Add(Status("taint", mask));
+        sources.Add(Status(Collectors.Taint, mask));
 
         var procBytes = BoundedFile.ReadBytes(paths.ProcModules, ProcModulesLimit);
         if (cache is not null && procBytes.Succeeded && cache.SameProcModules(procBytes.Value) && cache.LastModules is { } reuse)
         {
             // Nothing loaded or unloaded since the last poll: reuse the parsed and joined module list.
-            sources.Add(new SourceStatus("modules", paths.ProcModules, reuse.Problems.Count == 0, reuse.Problems.Count == 0 ? null : reuse.Problems[0]));
-            sources.Add(new SourceStatus("sysfs", paths.SysModule, true, null));
+            sources.Add(new SourceStatus(Collectors.Modules, paths.ProcModules, reuse.Problems.Count == 0, reuse.Problems.Count == 0 ? null : reuse.Problems[0]));
+            sources.Add(new SourceStatus(Collectors.Sysfs, paths.SysModule, true, null));
             var enforceQuick = ReadSigEnforce(paths, sources);
             return new KernelSnapshot(release.Value, bootId.Succeeded ? bootId.Value!.Trim() : null, mask.Succeeded ? mask.Value : null,
                 table, reason, true, reuse.Modules, enforceQuick, sources, reuse.Notes);
@@ -54,28 +54,28 @@ public static class KernelSnapshotReader
             {
                 problem = $"{paths.ProcModules}: no module lines";
             }
-            sources.Add(new SourceStatus("modules", paths.ProcModules, problem is null, problem));
+            sources.Add(new SourceStatus(Collectors.Modules, paths.ProcModules, problem is null, problem));
         }
         else if (procText.IsMissing)
         {
-            sources.Add(new SourceStatus("modules", paths.ProcModules, true, null));
+            sources.Add(new SourceStatus(Collectors.Modules, paths.ProcModules, true, null));
         }
         else
         {
-            sources.Add(Status("modules", procText));
+            sources.Add(Status(Collectors.Modules, procText));
         }
 
         var (sysEntries, sysProblems) = cache is not null
             ? ReadSysfsOnce(paths, procEntries, cache)
             : ReadSysfsListing(paths, procEntries, modulesSupported);
-        sources.Add(new SourceStatus("sysfs", paths.SysModule, sysProblems.Count == 0,
+        sources.Add(new SourceStatus(Collectors.Sysfs, paths.SysModule, sysProblems.Count == 0,
             sysProblems.Count == 0 ? null : string.Join("; ", sysProblems.Take(5)) + (sysProblems.Count > 5 ? $" (and {sysProblems.Count - 5} more)" : "")));
 
         var enforce = ReadSigEnforce(paths, sources);
         var modules = Join(procEntries, sysEntries, procText.Succeeded, notes);
         if (cache is not null)
         {
-            var problems = sources.Where(x => x.Collector is "modules" or "sysfs" && !x.Success).Select(x => x.Problem!).ToList();
+            var problems = sources.Where(x => x.Collector is Collectors.Modules or Collectors.Sysfs && !x.Success).Select(x => x.Problem!).ToList();
             cache.LastModules = procText.Succeeded && problems.Count == 0 ? (modules, problems, notes) : null;
         }
         return new KernelSnapshot(release.Value, bootId.Succeeded ? bootId.Value!.Trim() : null, mask.Succeeded ? mask.Value : null,
@@ -136,7 +136,7 @@ public static class KernelSnapshotReader
         var sigEnforce = BoundedFile.ReadText(paths.SigEnforce, 64);
         if (!sigEnforce.Succeeded && !sigEnforce.IsMissing)
         {
-            sources.Add(Status("sig_enforce", sigEnforce));
+            sources.Add(Status(Collectors.SigEnforce, sigEnforce));
         }
         return sigEnforce.Succeeded ? sigEnforce.Value!.Trim() is "Y" or "1" : null;
     }

@@ -1,14 +1,14 @@
 using Prometheus;
 using TaintWatch.Kernel;
-using TaintWatch.Modules;
+using TaintWatch.Status;
 using TaintWatch.Watch;
 
 namespace TaintWatch.Metrics;
 
 /// <summary>
-/// The metrics of DESIGN §5 in a registry of their own (no process or runtime metrics). Updated once per
-/// poll from the snapshot: a scrape only serialises what is there, it never reads the kernel or a file.
-/// Series of modules that disappeared are removed.
+/// The metrics of docs/metrics.md in a registry of their own (no process or runtime metrics). Updated once per
+/// poll from the host's status: a scrape only serialises what is there, it never reads the kernel or a file.
+/// Series of modules that disappeared are removed, and a value not read (yet) is absent, never 0.
 /// </summary>
 public sealed class TaintMetrics
 {
@@ -32,6 +32,8 @@ public sealed class TaintMetrics
     private readonly Gauge _collectorSuccess;
     private readonly Gauge _lastPoll;
     private readonly Histogram _pollDuration;
+    private readonly Gauge _ready;
+    private readonly Gauge _pendingFiles;
 
     public TaintMetrics()
     {
@@ -39,16 +41,16 @@ public sealed class TaintMetrics
         Exposition = new MetricsExposition(Registry);
         var f = Prometheus.Metrics.WithCustomRegistry(Registry);
         _tainted = f.CreateGauge("taintwatch_kernel_tainted", "Whether each taint bit of the kernel's table is set (1) or not (0); unknown set bits appear with flag \"?\".", "bit", "flag", "name");
-        _mask = f.CreateGauge("taintwatch_kernel_tainted_mask", "Raw value of /proc/sys/kernel/tainted.");
+        _mask = f.CreateGauge("taintwatch_kernel_tainted_mask", "Raw value of /proc/sys/kernel/tainted (absent until read, and while it cannot be read).", Unread);
         _firstSeen = f.CreateGauge("taintwatch_kernel_taint_first_seen_timestamp_seconds", "When TaintWatch first saw this bit set during this boot.", "bit", "flag", "name");
         _kernelInfo = f.CreateGauge("taintwatch_kernel_info", "The running kernel and the taint table used to decode it.", "release", "taint_table");
         _moduleTainted = f.CreateGauge("taintwatch_module_tainted", "One series per taint letter carried by a loaded module.", "module", "flag", "name");
         _signatureInfo = f.CreateGauge("taintwatch_module_signature_info", "Signature of each loaded module's file: state signed, unsigned or unknown (file not found or unreadable).", "module", "state", "sig_id", "signer", "sig_key", "sig_hashalgo", "expected");
         _moduleInfo = f.CreateGauge("taintwatch_module_info", "Each loaded module's version, srcversion, licence, in-tree mark and file.", "module", "version", "srcversion", "license", "intree", "file", "expected");
-        _unexpected = f.CreateGauge("taintwatch_modules_unexpected", "Loaded modules that no rule of the expected-modules file covers (absent when no such file is in use).");
+        _unexpected = f.CreateGauge("taintwatch_modules_unexpected", "Loaded modules that no rule of the expected-modules file covers (absent when no such file is in use).", Unread);
         _fileMatches = f.CreateGauge("taintwatch_module_file_matches_loaded", "1 when the module file on disk is the image that was loaded (build-id, else srcversion); absent when it cannot be told.", "module");
         _modules = f.CreateGauge("taintwatch_modules", "Loaded modules by signature state.", "state");
-        _sigEnforce = f.CreateGauge("taintwatch_module_sig_enforce", "Value of /sys/module/module/parameters/sig_enforce (absent when not readable).");
+        _sigEnforce = f.CreateGauge("taintwatch_module_sig_enforce", "Value of /sys/module/module/parameters/sig_enforce (absent when not readable).", Unread);
         _secureBoot = f.CreateGauge("taintwatch_secure_boot_info", "Secure Boot as the EFI SecureBoot variable says: state enabled, disabled, unsupported (not UEFI) or unknown (unreadable).", "state");
         _lockdown = f.CreateGauge("taintwatch_kernel_lockdown_info", "Kernel lockdown mode from /sys/kernel/security/lockdown: none, integrity, confidentiality, unsupported or unknown (unreadable).", "mode");
         _sigEnforceState = f.CreateGauge("taintwatch_module_sig_enforce_info", "Module signature enforcement: state on, off, unsupported or unknown (unreadable).", "state");
@@ -56,7 +58,9 @@ public sealed class TaintMetrics
         _taintEvents = f.CreateCounter("taintwatch_taint_events_total", "Taint bits seen going from 0 to 1 by this daemon.", "bit", "flag", "name");
         _moduleEvents = f.CreateCounter("taintwatch_module_events_total", "Module events seen by this daemon.", "event");
         _collectorSuccess = f.CreateGauge("taintwatch_collector_success", "1 when the last poll could read this source.", "collector");
-        _lastPoll = f.CreateGauge("taintwatch_last_poll_timestamp_seconds", "End of the last complete poll (Unix seconds).");
+        _lastPoll = f.CreateGauge("taintwatch_last_poll_timestamp_seconds", "End of the last complete poll (Unix seconds).", Unread);
+        _ready = f.CreateGauge("taintwatch_ready", "1 when the last poll read the kernel's taint mask; 0 before the first poll and while it cannot be read (the kernel's series are then absent; taintwatch_collector_success says which source failed).");
+        _pendingFiles = f.CreateGauge("taintwatch_module_files_pending", "Files of loaded modules still being read; their signature is reported as unknown until read, or as timed out after --poll.module-file-timeout.", Unread);
         _pollDuration = f.CreateHistogram("taintwatch_poll_duration_seconds", "Time taken by one poll.", new HistogramConfiguration { Buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         var build = f.CreateGauge("taintwatch_build_info", "TaintWatch build.", "version", "revision", "runtime");
         build.WithLabels(BuildInfo.Version, BuildInfo.Revision, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription).Set(1);
@@ -65,6 +69,9 @@ public sealed class TaintMetrics
             _moduleEvents.WithLabels(e);
         }
     }
+
+    /// <summary>A gauge without labels is absent until set: a value TaintWatch has not read is never served as 0.</summary>
+    private static readonly GaugeConfiguration Unread = new() { SuppressInitialValue = true };
 
     public CollectorRegistry Registry { get; }
 
@@ -80,11 +87,10 @@ public sealed class TaintMetrics
 
     public void CountEvent(WatchEvent e)
     {
-        string Field(string key) => e.Fields.FirstOrDefault(f => f.Key == key).Value ?? "";
         switch (e.Kind)
         {
-            case WatchEventKind.TaintFlagSet:
-                _taintEvents.WithLabels(Field("TAINT_BIT"), Field("TAINT_FLAG"), Field("TAINT_NAME")).Inc();
+            case WatchEventKind.TaintFlagSet when e.Taint is { } taint:
+                _taintEvents.WithLabels(taint.Bit.ToString(System.Globalization.CultureInfo.InvariantCulture), taint.Letter.ToString(), taint.Name).Inc();
                 break;
             case WatchEventKind.ModuleLoaded:
                 _moduleEvents.WithLabels("loaded").Inc();
@@ -99,26 +105,33 @@ public sealed class TaintMetrics
         Exposition.Invalidate();
     }
 
-    public void Update(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, WatchState state, IReadOnlyDictionary<string, bool> collectors, Baseline.ExpectedModules? baseline = null)
+    public void Update(HostStatus host, WatchState state, IReadOnlyDictionary<string, bool> collectors, int pendingFiles = 0)
     {
+        var snapshot = host.Snapshot;
         var table = snapshot.Table;
-        var mask = snapshot.TaintMask ?? 0;
-        var tainted = new Dictionary<string[], double>(LabelComparer.Instance);
-        foreach (var flag in table.MeaningfulFlags)
+        if (snapshot.TaintMask is ulong mask)
         {
-            tainted[[Bit(flag), flag.Letter.ToString(), flag.Name]] = (mask & flag.Mask) != 0 ? 1 : 0;
-        }
-        var setFlags = table.Decode(mask);
-        foreach (var flag in setFlags.Where(f => f.IsPlaceholder))
-        {
-            tainted[[Bit(flag), "?", flag.Name]] = 1;
-        }
-        if (snapshot.TaintMask is not null)
-        {
+            var tainted = new Dictionary<string[], double>(LabelComparer.Instance);
+            foreach (var flag in table.MeaningfulFlags)
+            {
+                tainted[[Bit(flag), flag.Letter.ToString(), flag.Name]] = (mask & flag.Mask) != 0 ? 1 : 0;
+            }
+            foreach (var flag in table.Decode(mask).Where(f => f.IsPlaceholder))
+            {
+                tainted[[Bit(flag), "?", flag.Name]] = 1;
+            }
             Sync(_tainted, tainted);
             _mask.Set(mask);
+            _ready.Set(1);
         }
-        Sync(_firstSeen, setFlags.Where(f => state.Bits.ContainsKey(f.Bit)).ToDictionary(f => new[] { Bit(f), f.Letter.ToString(), f.Name }, f => state.Bits[f.Bit], LabelComparer.Instance));
+        else
+        {
+            // Unreadable now: serve no bit rather than the last value read or a 0 nobody read.
+            Sync(_tainted, new Dictionary<string[], double>(LabelComparer.Instance));
+            _mask.Unpublish();
+            _ready.Set(0);
+        }
+        Sync(_firstSeen, snapshot.SetFlags.Where(f => state.Bits.ContainsKey(f.Bit)).ToDictionary(f => new[] { Bit(f), f.Letter.ToString(), f.Name }, f => state.Bits[f.Bit], LabelComparer.Instance));
         Sync(_kernelInfo, new Dictionary<string[], double>(LabelComparer.Instance) { [[snapshot.Release ?? "unknown", table.Id]] = 1 });
 
         var moduleTainted = new Dictionary<string[], double>(LabelComparer.Instance);
@@ -126,27 +139,21 @@ public sealed class TaintMetrics
         var infos = new Dictionary<string[], double>(LabelComparer.Instance);
         var matches = new Dictionary<string[], double>(LabelComparer.Instance);
         var states = new Dictionary<string[], double>(LabelComparer.Instance) { [["signed"]] = 0, [["unsigned"]] = 0, [["unknown"]] = 0 };
-        var unexpected = 0;
-        foreach (var module in snapshot.Modules)
+        foreach (var module in host.Modules)
         {
-            foreach (var letter in module.TaintLetters.Distinct())
+            foreach (var letter in module.Module.TaintLetters.Distinct())
             {
                 var flag = table.Flags.FirstOrDefault(f => f.SetChar == letter && !f.IsPlaceholder);
                 moduleTainted[[module.Name, letter.ToString(), flag?.Name ?? $"UNKNOWN_{letter}"]] = 1;
             }
-            files.TryGetValue(module.Name, out var file);
-            var sig = file?.Signature ?? Modules.Signatures.ModuleSignature.UnknownBecause("not inspected");
+            var sig = module.Signature;
             // "" without an expected-modules file: alert rules tell "no list" from "not on the list".
-            var isExpected = baseline?.IsExpected(module.Name, sig);
-            var expected = isExpected switch { true => "true", false => "false", null => "" };
-            unexpected += isExpected == false ? 1 : 0;
+            var expected = module.Expected switch { true => "true", false => "false", null => "" };
             signatures[[module.Name, sig.StateName, sig.Id ?? "", sig.Signer ?? "", sig.KeyHex, sig.HashAlgorithm ?? "", expected]] = 1;
             states[[sig.StateName]] += 1;
-            var inspection = file?.Inspection;
-            infos[[module.Name, module.Sys?.Version ?? inspection?.Get("version") ?? "", module.Sys?.SrcVersion ?? inspection?.Get("srcversion") ?? "",
-                inspection?.Get("license") ?? "", inspection is null ? "" : inspection.Get("intree") == "Y" ? "Y" : "N",
-                file?.Location.Path ?? (file?.Location.IsBuiltIn == true ? "(builtin)" : ""), expected]] = 1;
-            if (file?.MatchesLoaded is bool match)
+            var intree = module.InTree switch { true => "Y", false => "N", null => "" };
+            infos[[module.Name, module.Version ?? "", module.SrcVersion ?? "", module.License ?? "", intree, module.FilePath ?? (module.IsBuiltIn ? "(builtin)" : ""), expected]] = 1;
+            if (module.FileMatchesLoaded is bool match)
             {
                 matches[[module.Name]] = match ? 1 : 0;
             }
@@ -156,18 +163,23 @@ public sealed class TaintMetrics
         Sync(_moduleInfo, infos);
         Sync(_fileMatches, matches);
         Sync(_modules, states);
-        if (baseline is null)
+        if (host.Expected is null)
         {
             _unexpected.Unpublish();
         }
         else
         {
-            _unexpected.Set(unexpected);
+            _unexpected.Set(host.Modules.Count(m => m.Expected == false));
         }
         if (snapshot.SigEnforce is bool enforce)
         {
             _sigEnforce.Set(enforce ? 1 : 0);
         }
+        else
+        {
+            _sigEnforce.Unpublish();
+        }
+        _pendingFiles.Set(pendingFiles);
         Sync(_collectorSuccess, collectors.ToDictionary(c => new[] { c.Key }, c => c.Value ? 1.0 : 0.0, LabelComparer.Instance));
         Exposition.Invalidate();
     }

@@ -9,27 +9,17 @@ namespace TaintWatch.Modules;
 /// <param name="Inspection">The file read, or null when there is no file.</param>
 /// <param name="MatchesLoaded">True/false when build-id (else srcversion) could be compared; null when it cannot be told.</param>
 /// <param name="MatchEvidence">"build-id", "srcversion" or why nothing could be compared.</param>
-public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Location, ModuleInspection? Inspection, bool? MatchesLoaded, string MatchEvidence)
+/// <param name="IsPending">The file is being read (within its deadline): nothing about it is known yet.</param>
+public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Location, ModuleInspection? Inspection, bool? MatchesLoaded, string MatchEvidence, bool IsPending = false)
 {
     public ModuleSignature Signature => Inspection?.Signature
-        ?? ModuleSignature.UnknownBecause(Location.Problem ?? (Location.IsBuiltIn ? "built into the kernel image" : "module file not found"));
+        ?? ModuleSignature.UnknownBecause(IsPending ? "module file not read yet" : Location.Problem ?? (Location.IsBuiltIn ? "built into the kernel image" : "module file not found"));
 
-    /// <summary>Locates and reads the files of every loaded module (in parallel: the I/O and decompression dominate).</summary>
-    public static IReadOnlyList<LoadedModuleFile> ForSnapshot(KernelSnapshot snapshot, KernelPaths paths)
-    {
-        if (snapshot.Modules.Count == 0)
-        {
-            return [];
-        }
-        if (snapshot.Release is null)
-        {
-            return snapshot.Modules.Select(m => new LoadedModuleFile(m, new ModuleLocation(m.Name, null, false, "kernel release unknown: cannot find module files"), null, null, "no file")).ToList();
-        }
-        var locator = ModuleLocator.Load(paths, snapshot.Release);
-        return System.Collections.Concurrent.Partitioner.Create(snapshot.Modules.ToList(), loadBalance: true).AsParallel().AsOrdered()
-            .Select(m => For(m, locator.Locate(m.Name)))
-            .ToList();
-    }
+    /// <summary>Read (well or not), or known to have no file: neither pending nor unreadable (which is tried again).</summary>
+    public bool IsSettled => !IsPending && Inspection?.IsUnreadable != true;
+
+    /// <summary>A module whose file is being read.</summary>
+    public static LoadedModuleFile Pending(LoadedModule module, ModuleLocation location) => new(module, location, null, null, "file not read yet", IsPending: true);
 
     public static LoadedModuleFile For(LoadedModule module, ModuleLocation location, ModuleInspection? alreadyRead = null)
     {

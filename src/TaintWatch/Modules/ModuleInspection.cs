@@ -31,6 +31,15 @@ public sealed record ModuleInspection(
     public static ModuleInspection Failed(string path, string error, long fileSize = 0, CompressionKind compression = CompressionKind.None) =>
         new(path, compression, fileSize, 0, [], ModuleSignature.UnknownBecause(error), null, error);
 
+    /// <summary>The file could not be read at all (missing, permission, I/O error, timeout): worth trying again, never kept.</summary>
+    public static ModuleInspection Unreadable(string path, string error) => Failed(path, error) with { IsUnreadable = true };
+
+    /// <summary>
+    /// True when the file itself could not be read, as opposed to read and found not to be a valid module (a bomb,
+    /// a corrupt ELF), which stays so until the file changes.
+    /// </summary>
+    public bool IsUnreadable { get; init; }
+
     /// <summary>The first value of a .modinfo key, e.g. "srcversion".</summary>
     public string? Get(string key) => ModInfo.FirstOrDefault(kv => kv.Key == key).Value;
 

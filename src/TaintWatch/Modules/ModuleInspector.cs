@@ -42,16 +42,16 @@ public static class ModuleInspector
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return ModuleInspection.Failed(fullPath, "does not exist");
+            return ModuleInspection.Unreadable(fullPath, "does not exist");
         }
         catch (UnauthorizedAccessException)
         {
             // .NET reports a directory as access denied: tell them apart only on this rare path.
-            return ModuleInspection.Failed(fullPath, Directory.Exists(fullPath) ? "is a directory, not a module file" : "permission denied");
+            return ModuleInspection.Unreadable(fullPath, Directory.Exists(fullPath) ? "is a directory, not a module file" : "permission denied");
         }
         catch (IOException e)
         {
-            return ModuleInspection.Failed(fullPath, e.Message);
+            return ModuleInspection.Unreadable(fullPath, e.Message);
         }
     }
 

@@ -3,7 +3,8 @@ using TaintWatch.Kernel;
 namespace TaintWatch.Modules;
 
 /// <summary>Where a module's file is, or that it is built in.</summary>
-public sealed record ModuleLocation(string Name, string? Path, bool IsBuiltIn, string? Problem)
+/// <param name="NotIndexed">The module index (modules.dep, or the tree where depmod has not run) has no such module.</param>
+public sealed record ModuleLocation(string Name, string? Path, bool IsBuiltIn, string? Problem, bool NotIndexed = false)
 {
     public bool Found => Path is not null;
 }
@@ -11,7 +12,7 @@ public sealed record ModuleLocation(string Name, string? Path, bool IsBuiltIn, s
 /// <summary>
 /// Finds a module's file from its name as kmod does: modules.dep of &lt;rootfs&gt;/lib/modules/&lt;release&gt;/
 /// (names compared with '-' and '_' equal), modules.builtin for built-in ones, and — where depmod has not run —
-/// the directories in RHEL's depmod search order: updates, extra, built-in (kernel/), weak-updates.
+/// the directories in RHEL's depmod search order (updates, extra, built-in kernel/, weak-updates) and no others.
 /// </summary>
 public sealed class ModuleLocator
 {
@@ -48,7 +49,7 @@ public sealed class ModuleLocator
             return new ModuleLocation(name, null, true, null);
         }
         return new ModuleLocation(name, null, false,
-            $"module {moduleName} not found in {System.IO.Path.Combine(_directory, "modules.dep")} (loaded from elsewhere with insmod, or the package was removed)");
+            $"module {moduleName} not found in {System.IO.Path.Combine(_directory, "modules.dep")} (loaded from elsewhere with insmod, or the package was removed)", NotIndexed: true);
     }
 
     /// <summary>Every module file the index knows, sorted by path.</summary>
@@ -93,9 +94,12 @@ public sealed class ModuleLocator
     private void ScanDirectories()
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var sub in SearchOrder.Concat(SafeDirectories(_directory).Select(System.IO.Path.GetFileName).Where(d => !SearchOrder.Contains(d)).Order(StringComparer.Ordinal)))
+        // Never build/ or source/ (symlinks into kernel headers with tens of thousands of files), nor any symlinked
+        // directory: the tree's own directories, in depmod's order, the rest by name after them.
+        var own = OwnDirectories(_directory);
+        foreach (var sub in SearchOrder.Where(own.Contains).Concat(own.Where(d => !SearchOrder.Contains(d)).Order(StringComparer.Ordinal)))
         {
-            foreach (var file in ModuleTree.Files(System.IO.Path.Combine(_directory, sub!)))
+            foreach (var file in ModuleTree.Files(System.IO.Path.Combine(_directory, sub)))
             {
                 var name = ModuleNames.FromPath(file);
                 if (seen.Add(name))
@@ -106,11 +110,14 @@ public sealed class ModuleLocator
         }
     }
 
-    private static string[] SafeDirectories(string path)
+    private static List<string> OwnDirectories(string path)
     {
         try
         {
-            return System.IO.Directory.GetDirectories(path);
+            return new DirectoryInfo(path).GetDirectories()
+                .Where(d => d.LinkTarget is null && d.Name is not ("build" or "source"))
+                .Select(d => d.Name)
+                .ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -3,14 +3,15 @@ using TaintWatch.Baseline;
 namespace TaintWatch.Watch;
 
 /// <summary>
-/// Keeps the expected-modules file loaded: re-read when its size or times change (one stat per poll), so an
-/// edit takes effect without a restart. A broken edit keeps the last good list and is reported.
+/// Keeps the expected-modules file loaded: re-read when its identity (inode, size, mtime, ctime) changes (one
+/// statx per poll), so an edit takes effect without a restart. A broken edit keeps the last good list and is reported.
 /// </summary>
 /// <param name="path">The file, or null for none.</param>
 /// <param name="optional">True for the default path: its absence means "no baseline", not a problem.</param>
 public sealed class BaselineWatcher(string? path, bool optional = false)
 {
-    private (long Length, DateTime Modified, DateTime Changed)? _stamp;
+    private Kernel.FileIdentity? _stamp;
+    private bool _unreadable;
 
     /// <summary>The list in force, or null when no file is configured or none has loaded yet.</summary>
     public ExpectedModules? Current { get; private set; }
@@ -27,36 +28,35 @@ public sealed class BaselineWatcher(string? path, bool optional = false)
         {
             return false;
         }
-        (long, DateTime, DateTime)? stamp;
-        try
-        {
-            var info = new FileInfo(path);
-            stamp = info.Exists ? (info.Length, info.LastWriteTimeUtc, info.CreationTimeUtc) : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stamp = null;
-        }
-        if (stamp == _stamp && (stamp is not null || Problem is not null || optional))
+        var stamp = Kernel.FileIdentity.Of(path, out _);
+        // An unreadable file is tried again at every poll (a failure is never cached); anything else only when
+        // its identity changed, which an edit, a chmod or a restorecon (ctime) all do.
+        if (stamp == _stamp && !_unreadable && (stamp is not null || Problem is not null || optional))
         {
             return false;
         }
         _stamp = stamp;
+        var (before, beforeProblem) = (Current, Problem);
         if (stamp is null && optional)
         {
-            var changed = Current is not null || Problem is not null;
-            (Current, Problem) = (null, null);
-            return changed;
+            (Current, Problem, _unreadable) = (null, null, false);
+            return before is not null || beforeProblem is not null;
         }
         try
         {
             Current = ExpectedModulesFile.Load(path);
-            Problem = null;
+            (Problem, _unreadable) = (null, false);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (InvalidDataException e)
         {
-            Problem = Current is null ? e.Message : $"{e.Message} (keeping the list loaded before)";
+            (Problem, _unreadable) = (Kept(e.Message), false);
         }
-        return true;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            (Problem, _unreadable) = (Kept(e.Message), true);
+        }
+        return !ReferenceEquals(before, Current) || beforeProblem != Problem;
     }
+
+    private string Kept(string problem) => Current is null ? problem : $"{problem} (keeping the list loaded before)";
 }

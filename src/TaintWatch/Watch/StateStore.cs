@@ -4,7 +4,7 @@ namespace TaintWatch.Watch;
 
 /// <summary>
 /// Reads and writes state.json atomically: write a temporary file, fsync it, rename it over the old one,
-/// fsync the directory. A corrupt file is set aside (state.json.corrupt-&lt;time&gt;) with a warning, never fatal.
+/// fsync the directory (docs/state-file.md). A corrupt file is set aside (state.json.corrupt-&lt;time&gt;) with a warning, never fatal.
 /// </summary>
 public sealed class StateStore(string directory)
 {
@@ -108,10 +108,13 @@ public sealed class StateStore(string directory)
         }
     }
 
+    /// <summary>The format written (docs/state-file.md); version 1 (outbox as journald fields) is still read.</summary>
+    public const int Version = 2;
+
     private static void Write(Utf8JsonWriter w, WatchState s)
     {
         w.WriteStartObject();
-        w.WriteNumber("version", 1);
+        w.WriteNumber("version", Version);
         w.WriteString("boot_id", s.BootId);
         w.WriteBoolean("initialized", s.Initialized);
         w.WriteNumber("sequence", s.Sequence);
@@ -126,20 +129,7 @@ public sealed class StateStore(string directory)
         w.WriteStartArray("outbox");
         foreach (var e in s.Outbox)
         {
-            w.WriteStartObject();
-            w.WriteString("kind", e.Kind.ToString());
-            w.WriteNumber("priority", e.Priority);
-            w.WriteString("message", e.Message);
-            w.WriteStartArray("fields");
-            foreach (var (key, value) in e.Fields)
-            {
-                w.WriteStartArray();
-                w.WriteStringValue(key);
-                w.WriteStringValue(value);
-                w.WriteEndArray();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
+            StateEventFormat.Write(w, e);
         }
         w.WriteEndArray();
         w.WriteEndObject();
@@ -157,9 +147,10 @@ public sealed class StateStore(string directory)
 
     private static WatchState Parse(JsonElement root)
     {
-        if (root.GetProperty("version").GetInt32() != 1)
+        var version = root.GetProperty("version").GetInt32();
+        if (version is not (1 or Version))
         {
-            throw new JsonException("unknown state version");
+            throw new JsonException($"unknown state version {version}");
         }
         var state = new WatchState
         {
@@ -173,17 +164,15 @@ public sealed class StateStore(string directory)
         }
         foreach (var m in root.GetProperty("modules").EnumerateArray())
         {
-            state.Modules.Add(m.GetString()!);
+            state.Modules.Add(m.GetString() ?? throw new JsonException("a module name is null"));
         }
         foreach (var m in root.GetProperty("mismatched_files").EnumerateArray())
         {
-            state.MismatchedFiles.Add(m.GetString()!);
+            state.MismatchedFiles.Add(m.GetString() ?? throw new JsonException("a module name is null"));
         }
         foreach (var e in root.GetProperty("outbox").EnumerateArray())
         {
-            var fields = e.GetProperty("fields").EnumerateArray()
-                .Select(f => new KeyValuePair<string, string>(f[0].GetString()!, f[1].GetString()!)).ToList();
-            state.Outbox.Add(new WatchEvent(Enum.Parse<WatchEventKind>(e.GetProperty("kind").GetString()!), e.GetProperty("priority").GetInt32(), e.GetProperty("message").GetString()!, fields));
+            state.Outbox.Add(version == 1 ? StateEventFormat.ReadVersion1(e) : StateEventFormat.Read(e));
         }
         return state;
     }

@@ -1,6 +1,6 @@
 namespace TaintWatch.Watch;
 
-/// <summary>The kinds of event the daemon writes, each with a fixed 128-bit MESSAGE_ID (frozen: alerts and journalctl queries use them).</summary>
+/// <summary>The kinds of event the daemon writes (docs/journal.md).</summary>
 public enum WatchEventKind
 {
     TaintFlagSet,
@@ -12,16 +12,89 @@ public enum WatchEventKind
     WatcherStopped,
 }
 
-/// <summary>One structured event: journald priority, message, and fields (DESIGN §6).</summary>
-public sealed record WatchEvent(WatchEventKind Kind, int Priority, string Message, IReadOnlyList<KeyValuePair<string, string>> Fields)
+/// <summary>
+/// One event, as facts: what happened (kind, bit, module), how it is known (late, transient, at start) and
+/// the words for people. Journal/ maps it to journald fields and Metrics/ to counters; the state file keeps
+/// undelivered ones under the stable names of <see cref="WatchEventKinds"/>.
+/// </summary>
+/// <param name="EventId">A stable identity (boot, kind, subject, sequence) so that a consumer can drop the rare duplicate after a crash; empty for the watcher's own start and stop.</param>
+/// <param name="TaintTable">The taint table in use; null for the watcher's own start and stop.</param>
+/// <param name="KernelRelease">The running kernel; null for the watcher's own start and stop.</param>
+public sealed record WatchEvent(WatchEventKind Kind, int Priority, string Message, string EventId = "", string? TaintTable = null, string? KernelRelease = null)
 {
-    public string MessageId => MessageIds.For(Kind);
+    /// <summary>The taint bit of a taint event.</summary>
+    public TaintBitFacts? Taint { get; init; }
 
-    /// <summary>A stable identity (boot, kind, subject) so that a consumer can drop the rare duplicate after a crash.</summary>
-    public string EventId => Fields.FirstOrDefault(f => f.Key == "TAINTWATCH_EVENT_ID").Value ?? "";
+    /// <summary>The module of a module event.</summary>
+    public ModuleFacts? Module { get; init; }
+
+    /// <summary>It happened while the daemon was not running (seen at its first poll).</summary>
+    public bool SeenLate { get; init; }
+
+    /// <summary>A module loaded and unloaded between two polls, known from its uevent.</summary>
+    public bool Transient { get; init; }
+
+    /// <summary>A module already loaded when watching began this boot.</summary>
+    public bool PresentAtStart { get; init; }
+
+    /// <summary>For a replaced module file: what told the file from the loaded image (build-id or srcversion).</summary>
+    public string? MatchEvidence { get; init; }
+
+    public string MessageId => MessageIds.For(Kind);
 }
 
-/// <summary>MESSAGE_IDs, generated once (systemd-id128 new) and frozen. The catalog file explains each.</summary>
+/// <param name="Mask">The whole taint mask when the bit was seen.</param>
+/// <param name="Carriers">Loaded (or transient) modules carrying the bit's letter.</param>
+public sealed record TaintBitFacts(int Bit, char Letter, string Name, ulong Mask, IReadOnlyList<string> Carriers);
+
+/// <summary>A module's facts as an event states them; only <see cref="Name"/> for an unload.</summary>
+/// <param name="TaintLetters">Its taint letters ("" for none); null for an unload, which states no more than the name.</param>
+/// <param name="Expected">Whether the expected-modules list covers it; null without a list.</param>
+public sealed record ModuleFacts(
+    string Name,
+    string? TaintLetters = null,
+    string? SignatureState = null,
+    string? Signer = null,
+    string? SigKey = null,
+    string? HashAlgorithm = null,
+    string? File = null,
+    string? Version = null,
+    string? SrcVersion = null,
+    string? SignatureProblem = null,
+    bool? Expected = null);
+
+/// <summary>The stable names of event kinds, as the state file stores them: renaming an enum member never breaks an upgraded host's state.</summary>
+public static class WatchEventKinds
+{
+    private static readonly (WatchEventKind Kind, string Name)[] Names =
+    [
+        (WatchEventKind.TaintFlagSet, "taint-set"),
+        (WatchEventKind.TaintPresentAtStart, "taint-present"),
+        (WatchEventKind.ModuleLoaded, "module-loaded"),
+        (WatchEventKind.ModuleUnloaded, "module-unloaded"),
+        (WatchEventKind.ModuleFileChanged, "module-file-changed"),
+        (WatchEventKind.WatcherStarted, "watcher-started"),
+        (WatchEventKind.WatcherStopped, "watcher-stopped"),
+    ];
+
+    public static string Name(WatchEventKind kind) => Names.First(n => n.Kind == kind).Name;
+
+    public static bool TryParse(string name, out WatchEventKind kind)
+    {
+        foreach (var (k, n) in Names)
+        {
+            if (n == name)
+            {
+                kind = k;
+                return true;
+            }
+        }
+        kind = default;
+        return false;
+    }
+}
+
+/// <summary>MESSAGE_IDs, generated once (systemd-id128 new) and frozen: alerts and journalctl queries use them. The catalog file explains each.</summary>
 public static class MessageIds
 {
     public const string TaintFlagSet = "3c1a7f2e9b6d4e0a8f5c2b7d1e9a4c60";
@@ -41,23 +114,5 @@ public static class MessageIds
         WatchEventKind.ModuleFileChanged => ModuleFileChanged,
         WatchEventKind.WatcherStarted => WatcherStarted,
         _ => WatcherStopped,
-    };
-}
-
-/// <summary>syslog priorities as journald stores them.</summary>
-public static class Priority
-{
-    public const int Critical = 2;
-    public const int Error = 3;
-    public const int Warning = 4;
-    public const int Notice = 5;
-    public const int Info = 6;
-
-    /// <summary>DESIGN §6: crit for D, M, B; warning for W, L, E, F, R and unknown bits; notice for the rest.</summary>
-    public static int ForFlag(Kernel.TaintFlag flag) => flag.IsPlaceholder ? Warning : flag.Name switch
-    {
-        "DIE" or "MACHINE_CHECK" or "BAD_PAGE" => Critical,
-        "WARN" or "SOFTLOCKUP" or "UNSIGNED_MODULE" or "FORCED_MODULE" or "FORCED_RMMOD" => Warning,
-        _ => Notice,
     };
 }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using TaintWatch.Journal;
-using TaintWatch.Watch;
+using TaintWatch.Logging;
 
 namespace TaintWatch.Web;
 

@@ -129,9 +129,10 @@ public sealed class ExpectedModulesTests : IDisposable
         var root = Repo.Fixture(fixture);
         var paths = new KernelPaths(Path.Combine(root, "proc"), Path.Combine(root, "sys"), root);
         var snapshot = KernelSnapshotReader.Read(paths);
-        var files = LoadedModuleFile.ForSnapshot(snapshot, paths);
-        var rules = Load(BaselineWriter.Write(snapshot, files, "host\nwith \"odd\" name", DateTimeOffset.UnixEpoch));
-        Assert.All(files, f => Assert.True(rules.IsExpected(f.Module.Name, f.Signature), f.Module.Name));
+        var host = TaintWatch.Cli.ModuleFiles.Join(snapshot, paths, expected: null);
+        var rules = Load(TaintWatch.Cli.BaselineWriter.Write(host, "host\nwith \"odd\" name", DateTimeOffset.UnixEpoch));
+        Assert.NotEmpty(host.Modules);
+        Assert.All(host.Modules, m => Assert.True(rules.IsExpected(m.Name, m.Signature), m.Name));
         Assert.False(rules.IsExpected("rootkit", ModuleSignature.UnknownBecause("not found")));
     }
 

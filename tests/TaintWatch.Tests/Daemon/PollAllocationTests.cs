@@ -1,3 +1,4 @@
+using TaintWatch.Daemon;
 using TaintWatch.Journal;
 using TaintWatch.Metrics;
 using TaintWatch.Tests.Support;
@@ -28,7 +29,7 @@ public sealed class PollAllocationTests(Xunit.Abstractions.ITestOutputHelper log
         File.WriteAllText(_tree.PathOf("proc/modules"), proc.ToString());
         var options = new DaemonOptions([":0"], "/metrics", TimeSpan.FromSeconds(5), _tree.Paths, _tree.PathOf("state"), "info", "console", null, "/nonexistent");
         using var sink = new EventSink("console", "error", "/nonexistent", TextWriter.Null);
-        using var poller = new Poller(options, TimeProvider.System, sink, new TaintMetrics(), new SystemdNotifier());
+        using var poller = new Poller(options, TimeProvider.System, sink, new TaintMetrics());
         for (var i = 0; i < 50; i++)
         {
             poller.PollOnce(); // warm-up: first poll of the boot, JIT, caches
@@ -59,7 +60,7 @@ public sealed class PollAllocationTests(Xunit.Abstractions.ITestOutputHelper log
         var options = new DaemonOptions([":0"], "/metrics", TimeSpan.FromSeconds(5), _tree.Paths, _tree.PathOf("state"), "info", "console", null, "/nonexistent");
         using var sink = new EventSink("console", "error", "/nonexistent", TextWriter.Null);
         var metrics = new TaintMetrics();
-        using var poller = new Poller(options, TimeProvider.System, sink, metrics, new SystemdNotifier());
+        using var poller = new Poller(options, TimeProvider.System, sink, metrics);
         long Heap()
         {
             GC.Collect();

@@ -64,10 +64,10 @@ public sealed class GrafanaDashboardTests
         var root = Repo.Fixture("rhel79-scini");
         var paths = new KernelPaths(Path.Combine(root, "proc"), Path.Combine(root, "sys"), root);
         var snapshot = KernelSnapshotReader.Read(paths);
-        var files = new ModuleFileCache().Resolve(snapshot, paths);
+        var host = TaintWatch.Cli.ModuleFiles.Join(snapshot, paths, new ExpectedModules([], []));
         var metrics = new TaintMetrics();
-        metrics.Update(snapshot, files, new WatchState(), new Dictionary<string, bool> { ["taint"] = true }, new ExpectedModules([], []));
-        metrics.UpdatePosture(SecurityPostureReader.Read(paths), TaintWatch.Modules.KernelSigningKey.From(files.Values));
+        metrics.Update(host, new WatchState(), new Dictionary<string, bool> { ["taint"] = true });
+        metrics.UpdatePosture(SecurityPostureReader.Read(paths), host.SigningKey);
         metrics.ObservePoll(TimeSpan.FromMilliseconds(1), DateTimeOffset.UtcNow);
         using var text = new MemoryStream();
         await metrics.Registry.CollectAndExportAsTextAsync(text);

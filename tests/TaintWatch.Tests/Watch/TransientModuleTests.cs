@@ -1,4 +1,8 @@
+using TaintWatch.Journal;
 using TaintWatch.Kernel;
+using TaintWatch.Logging;
+using TaintWatch.Modules;
+using TaintWatch.Status;
 using TaintWatch.Tests.Support;
 using TaintWatch.Uevents;
 using TaintWatch.Watch;
@@ -19,6 +23,22 @@ public sealed class TransientModuleTests : IDisposable
         return KernelSnapshotReader.Read(_tree.Paths);
     }
 
+    private HostStatus Host(KernelSnapshot snapshot)
+    {
+        using var files = ModuleFileCache.ForCommandLine(ModuleFileCache.DefaultTimeout);
+        return HostStatus.Build(snapshot, files.Resolve(snapshot, _tree.Paths), null);
+    }
+
+    private ModuleStatus Gone(LoadedModule module, KernelSnapshot snapshot)
+    {
+        using var files = ModuleFileCache.ForCommandLine(ModuleFileCache.DefaultTimeout);
+        return ModuleStatus.Resolve(module, files.ResolveGone(module, snapshot.Release, _tree.Paths), null);
+    }
+
+    private static HostStatus Without(KernelSnapshot snapshot) => HostStatus.Build(snapshot, new Dictionary<string, LoadedModuleFile>(), null);
+
+    private static ILookup<string, string> Fields(WatchEvent e) => EventFields.For(e).ToLookup(f => f.Key, f => f.Value);
+
     private static SysModuleEntry SciniAsSighted() => new("scini", "POE", "0A5C7D2B9E8F1A3C4D6B5E70", "2.7.0", "live", null, []);
 
     [Fact]
@@ -26,14 +46,14 @@ public sealed class TransientModuleTests : IDisposable
     {
         var snapshot = SnapshotWithoutScini();
         var state = new WatchState();
-        EventDetector.Detect(state, snapshot, new ModuleFileCache().Resolve(snapshot, _tree.Paths), DateTimeOffset.UnixEpoch, firstPollOfProcess: true);
+        EventDetector.Detect(state, Host(snapshot), DateTimeOffset.UnixEpoch, firstPollOfProcess: true);
         var sighting = new ModuleSighting("scini", true, SciniAsSighted(), DateTimeOffset.UnixEpoch, 42);
-        var gone = new ModuleFileCache().ResolveGone(sighting.AsLoadedModule(), snapshot.Release, _tree.Paths)!;
+        var gone = Gone(sighting.AsLoadedModule(), snapshot);
 
-        var events = EventDetector.Detect(state, snapshot, new Dictionary<string, TaintWatch.Modules.LoadedModuleFile>(), DateTimeOffset.UnixEpoch, false, [gone]);
+        var events = EventDetector.Detect(state, Without(snapshot), DateTimeOffset.UnixEpoch, false, [gone]);
 
         Assert.Equal([WatchEventKind.ModuleLoaded, WatchEventKind.ModuleUnloaded], events.Select(e => e.Kind));
-        var loaded = events[0].Fields.ToLookup(f => f.Key, f => f.Value);
+        var loaded = Fields(events[0]);
         Assert.Equal("scini", loaded["MODULE"].Single());
         Assert.Equal("POE", loaded["MODULE_TAINT"].Single());
         Assert.Equal("1", loaded["MODULE_TRANSIENT"].Single());
@@ -41,9 +61,9 @@ public sealed class TransientModuleTests : IDisposable
         Assert.EndsWith("extra/scini.ko", loaded["MODULE_FILE"].Single(), StringComparison.Ordinal);
         Assert.Equal(Priority.Warning, events[0].Priority);
         Assert.Contains("unloaded again before the next poll", events[0].Message, StringComparison.Ordinal);
-        Assert.Equal("1", events[1].Fields.Single(f => f.Key == "MODULE_TRANSIENT").Value);
+        Assert.Equal("1", Fields(events[1])["MODULE_TRANSIENT"].Single());
         // Reported once: the next poll has nothing more to say about it.
-        Assert.Empty(EventDetector.Detect(state, snapshot, new Dictionary<string, TaintWatch.Modules.LoadedModuleFile>(), DateTimeOffset.UnixEpoch, false, []));
+        Assert.Empty(EventDetector.Detect(state, Without(snapshot), DateTimeOffset.UnixEpoch, false, []));
     }
 
     [Fact]
@@ -54,13 +74,13 @@ public sealed class TransientModuleTests : IDisposable
         // First poll of the boot knew a mask without P; now P (bit 0) is set and only the sighting can say by whom.
         File.WriteAllText(_tree.PathOf("proc/sys/kernel/tainted"), "0\n");
         var before = KernelSnapshotReader.Read(_tree.Paths);
-        EventDetector.Detect(state, before, new ModuleFileCache().Resolve(before, _tree.Paths), DateTimeOffset.UnixEpoch, true);
-        var gone = new ModuleFileCache().ResolveGone(new LoadedModule("scini", null, SciniAsSighted()), snapshot.Release, _tree.Paths)!;
+        EventDetector.Detect(state, Host(before), DateTimeOffset.UnixEpoch, true);
+        var gone = Gone(new LoadedModule("scini", null, SciniAsSighted()), snapshot);
 
-        var events = EventDetector.Detect(state, snapshot, new Dictionary<string, TaintWatch.Modules.LoadedModuleFile>(), DateTimeOffset.UnixEpoch, false, [gone]);
+        var events = EventDetector.Detect(state, Without(snapshot), DateTimeOffset.UnixEpoch, false, [gone]);
 
-        var proprietary = Assert.Single(events, e => e.Kind == WatchEventKind.TaintFlagSet && e.Fields.Any(f => f.Key == "TAINT_FLAG" && f.Value == "P"));
-        Assert.Contains(new KeyValuePair<string, string>("MODULE", "scini"), proprietary.Fields);
+        var proprietary = Assert.Single(events, e => e.Kind == WatchEventKind.TaintFlagSet && e.Taint?.Letter == 'P');
+        Assert.Contains("scini", Fields(proprietary)["MODULE"]);
     }
 
     [Fact]
@@ -68,11 +88,11 @@ public sealed class TransientModuleTests : IDisposable
     {
         var snapshot = KernelSnapshotReader.Read(_tree.Paths); // scini still loaded
         var state = new WatchState();
-        var files = new ModuleFileCache().Resolve(snapshot, _tree.Paths);
-        var gone = files["scini"];
-        var events = EventDetector.Detect(state, snapshot, files, DateTimeOffset.UnixEpoch, true, [gone]);
-        Assert.Single(events, e => e.Kind == WatchEventKind.ModuleLoaded && e.Fields.Contains(new("MODULE", "scini")));
-        Assert.DoesNotContain(events, e => e.Fields.Any(f => f.Key == "MODULE_TRANSIENT"));
+        var host = Host(snapshot);
+        var gone = host["scini"]!;
+        var events = EventDetector.Detect(state, host, DateTimeOffset.UnixEpoch, true, [gone]);
+        Assert.Single(events, e => e.Kind == WatchEventKind.ModuleLoaded && e.Module?.Name == "scini");
+        Assert.DoesNotContain(events, e => Fields(e).Contains("MODULE_TRANSIENT"));
     }
 
     public void Dispose() => _tree.Dispose();

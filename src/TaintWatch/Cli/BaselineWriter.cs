@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
-using TaintWatch.Kernel;
-using TaintWatch.Modules;
+using TaintWatch.Baseline;
 using TaintWatch.Modules.Signatures;
+using TaintWatch.Status;
 
-namespace TaintWatch.Baseline;
+namespace TaintWatch.Cli;
 
 /// <summary>
 /// Renders a host's loaded modules as an expected-modules file that ExpectedModulesFile reads back: every module
@@ -12,14 +12,15 @@ namespace TaintWatch.Baseline;
 /// </summary>
 public static class BaselineWriter
 {
-    public static string Write(KernelSnapshot snapshot, IReadOnlyList<LoadedModuleFile> files, string host, DateTimeOffset now)
+    public static string Write(HostStatus status, string host, DateTimeOffset now)
     {
+        var snapshot = status.Snapshot;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# TaintWatch expected modules, written by `taintwatch baseline` on {Comment(host)} at {now:yyyy-MM-ddTHH:mm:ssZ}\n");
         text.Append(CultureInfo.InvariantCulture, $"# Kernel {Comment(snapshot.Release ?? "unknown")}, {snapshot.Modules.Count} modules loaded. Review before use: this host is taken as known-good.\n");
         text.Append("# signers: every module signed by one of these is expected. modules: names (globs allowed: nvidia*),\n");
         text.Append("# optionally only when signed by signer (glob) / sig_key. Anything else loaded is unexpected.\n");
-        var key = KernelSigningKey.From(files);
+        var key = status.SigningKey;
         var signers = new ExpectedModules(key is null ? [] : [new SignerRule(EscapeGlob(key.Signer), key.KeyHex.Length > 0 ? key.KeyHex : null)], []);
         text.Append("signers:");
         if (key is null)
@@ -34,19 +35,19 @@ public static class BaselineWriter
                 text.Append(CultureInfo.InvariantCulture, $"    sig_key: {Quote(key.KeyHex)}\n");
             }
         }
-        var extra = files.Where(f => !signers.IsExpected(f.Module.Name, f.Signature)).OrderBy(f => f.Module.Name, StringComparer.Ordinal).ToList();
+        var extra = status.Modules.Where(m => !signers.IsExpected(m.Name, m.Signature)).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
         text.Append(extra.Count == 0 ? "modules: []\n" : "modules:\n");
-        foreach (var file in extra)
+        foreach (var module in extra)
         {
-            var signature = file.Signature;
+            var signature = module.Signature;
             var why = signature.State switch
             {
                 SignatureState.Signed => "signed by another key",
                 SignatureState.Unsigned => "UNSIGNED",
                 _ => $"signature unknown: {Shorten(signature.Problem ?? "")}",
             };
-            var taint = file.Module.IsTainting ? $", taint {file.Module.TaintLetters}" : "";
-            text.Append(CultureInfo.InvariantCulture, $"  - name: {Quote(file.Module.Name)}  # {Comment(why)}{taint}\n");
+            var taint = module.Module.IsTainting ? $", taint {module.Module.TaintLetters}" : "";
+            text.Append(CultureInfo.InvariantCulture, $"  - name: {Quote(module.Name)}  # {Comment(why)}{taint}\n");
             if (signature.State == SignatureState.Signed)
             {
                 if (signature.Signer is not null)

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace TaintWatch.Watch;
+namespace TaintWatch.Daemon;
 
 /// <summary>
 /// sd_notify: READY=1, WATCHDOG=1, STOPPING=1 to $NOTIFY_SOCKET (path or '@' abstract name). Written here

@@ -1,6 +1,4 @@
-using TaintWatch.Modules.Signatures;
-
-namespace TaintWatch.Modules;
+namespace TaintWatch.Status;
 
 /// <summary>
 /// The key the kernel's own modules are signed with, told from the loaded modules: the signer of most in-tree
@@ -10,11 +8,11 @@ namespace TaintWatch.Modules;
 /// <param name="Others">Loaded in-tree modules signed with any other key (worth a look: a rebuilt or swapped module).</param>
 public sealed record KernelSigningKey(string Signer, string KeyHex, string HashAlgorithm, int Modules, int Others)
 {
-    public static KernelSigningKey? From(IEnumerable<LoadedModuleFile> files)
+    public static KernelSigningKey? From(IEnumerable<ModuleStatus> modules)
     {
-        var signed = files
-            .Where(f => f.Inspection?.Get("intree") == "Y" && !f.Module.TaintLetters.Contains('O', StringComparison.Ordinal) && f.Signature.State == SignatureState.Signed)
-            .Select(f => f.Signature)
+        var signed = modules
+            .Where(m => m.InTree == true && !m.Module.TaintLetters.Contains('O', StringComparison.Ordinal) && m.Signature.State == TaintWatch.Modules.Signatures.SignatureState.Signed)
+            .Select(m => m.Signature)
             .ToList();
         var best = signed.GroupBy(s => (Signer: s.Signer ?? "", s.KeyHex))
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.Signer, StringComparer.Ordinal).ThenBy(g => g.Key.KeyHex, StringComparer.Ordinal)

@@ -1,8 +1,8 @@
 using TaintWatch.Kernel;
 
-namespace TaintWatch.Watch;
+namespace TaintWatch.Daemon;
 
-/// <summary>The daemon's settings, from node_exporter-style flags (DESIGN §4).</summary>
+/// <summary>The daemon's settings, from node_exporter-style flags (docs/flags.md).</summary>
 public sealed record DaemonOptions(
     IReadOnlyList<string> ListenAddresses,
     string TelemetryPath,
@@ -16,8 +16,12 @@ public sealed record DaemonOptions(
     TimeSpan? ModuleFileInterval = null,
     bool Uevents = true,
     string? BaselineFile = null,
-    bool BaselineOptional = false)
+    bool BaselineOptional = false,
+    TimeSpan? ModuleFileTimeout = null)
 {
+    /// <summary>How long one module file may take to read before it is reported as timed out (default 10 s).</summary>
+    public TimeSpan FileTimeout => ModuleFileTimeout ?? Modules.ModuleFileCache.DefaultTimeout;
+
     /// <summary>How often module files on disk are re-checked when nothing else changed (default 30 s).</summary>
     public TimeSpan FileCheckInterval => ModuleFileInterval ?? TimeSpan.FromSeconds(30);
 }

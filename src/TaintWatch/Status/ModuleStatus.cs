@@ -1,0 +1,53 @@
+using TaintWatch.Baseline;
+using TaintWatch.Kernel;
+using TaintWatch.Modules;
+using TaintWatch.Modules.Signatures;
+
+namespace TaintWatch.Status;
+
+/// <summary>
+/// One loaded module, resolved once: what the kernel says of it, its file on disk, the file's signature and
+/// whether the expected-modules list covers it. Events, metrics, `status` and `baseline` all read this view,
+/// so each fact about a module is worked out in one place.
+/// </summary>
+/// <param name="Module">The module as /proc/modules and /sys/module list it.</param>
+/// <param name="File">Its file joined by <see cref="ModuleFileCache"/>; null when no file could be looked for (release unknown).</param>
+/// <param name="Expected">Whether a rule of the expected-modules list covers it; null without a list.</param>
+public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, bool? Expected)
+{
+    public string Name => Module.Name;
+
+    /// <summary>The file's signature, or why it is unknown.</summary>
+    public ModuleSignature Signature => File?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
+
+    /// <summary>The loaded module's version (/sys/module), else its file's.</summary>
+    public string? Version => Module.Sys?.Version ?? File?.Inspection?.Get("version");
+
+    /// <summary>The loaded module's srcversion (/sys/module), else its file's.</summary>
+    public string? SrcVersion => Module.Sys?.SrcVersion ?? File?.Inspection?.Get("srcversion");
+
+    public string? License => File?.Inspection?.Get("license");
+
+    /// <summary>Built from the kernel's tree (.modinfo intree=Y); null when the file was not read.</summary>
+    public bool? InTree => File?.Inspection is { Error: null } file ? file.Get("intree") == "Y" : null;
+
+    /// <summary>The module file's path; null when it is built in or was not found.</summary>
+    public string? FilePath => File?.Location.Path;
+
+    public bool IsBuiltIn => File?.Location.IsBuiltIn == true;
+
+    /// <summary>True/false when the file on disk could be compared with the loaded image; null when not.</summary>
+    public bool? FileMatchesLoaded => File?.MatchesLoaded;
+
+    /// <summary>
+    /// Needs an operator's look: outside the expected list, or, where there is no list, carrying taint letters or
+    /// not known to be signed.
+    /// </summary>
+    public bool IsConcerning => Expected == false || Expected is null && (Module.IsTainting || Signature.State != SignatureState.Signed);
+
+    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected)
+    {
+        var signature = file?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
+        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature));
+    }
+}
