@@ -28,10 +28,11 @@ public static class RunCommand
         var uevents = new Option<bool>("--poll.uevents") { Description = "Poll at once when the kernel announces a module load or unload (netlink uevents; no privilege needed), so a module loaded and unloaded within a second is still reported. --poll.uevents=false keeps only the timed poll.", DefaultValueFactory = _ => true };
         var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (YAML: signers and modules, globs allowed; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest. Re-read when it changes. Default: {DefaultExpectedFile} when it exists." };
         var fileTimeout = new Option<string>("--poll.module-file-timeout") { Description = "How long one module file may take to read (a hung NFS, FUSE or 9p mount under /lib/modules) before its signature is reported as unknown, \"timed out\"; the kernel's taint state and the other modules are served meanwhile.", DefaultValueFactory = _ => "10s" };
+        var trustKeys = TrustOptions.KeysOption();
         var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
         var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
         {
-            listen, path, interval, filesInterval, fileTimeout, uevents, expected, state, level, format, table, journal, webConfig,
+            listen, path, interval, filesInterval, fileTimeout, uevents, expected, trustKeys, state, level, format, table, journal, webConfig,
         };
         command.SetAction(r =>
         {
@@ -69,7 +70,7 @@ public static class RunCommand
                 }
             }
             var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!, filesPeriod, r.GetValue(uevents),
-                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, ModuleFileTimeout: filePatience);
+                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, ModuleFileTimeout: filePatience, TrustKeys: r.GetValue(trustKeys));
             return Run(options, web);
         });
         return command;

@@ -17,7 +17,8 @@ public sealed record DaemonOptions(
     bool Uevents = true,
     string? BaselineFile = null,
     bool BaselineOptional = false,
-    TimeSpan? ModuleFileTimeout = null)
+    TimeSpan? ModuleFileTimeout = null,
+    IReadOnlyList<string>? TrustKeys = null)
 {
     /// <summary>How long one module file may take to read before it is reported as timed out (default 10 s).</summary>
     public TimeSpan FileTimeout => ModuleFileTimeout ?? Modules.ModuleFileCache.DefaultTimeout;

@@ -27,6 +27,8 @@ public sealed class Poller : IDisposable
     private readonly ModuleFileCache _files;
     private readonly SnapshotCache _cache = new();
     private readonly BaselineWatcher _baseline;
+    private readonly Trust.TrustStoreCache _trust;
+    private Trust.TrustStore? _lastTrust;
     private readonly ConcurrentQueue<ModuleSighting> _sightings = new();
     private KernelSnapshot? _previous;
     private long _lastFileCheck;
@@ -51,6 +53,7 @@ public sealed class Poller : IDisposable
         _outbox = new EventOutbox(new StateStore(options.StateDirectory), sink, metrics, _health);
         _files = new ModuleFileCache(options.FileTimeout, FileWait, workers: 2, completed: wake);
         _baseline = new BaselineWatcher(options.BaselineFile, options.BaselineOptional);
+        _trust = new Trust.TrustStoreCache(options.Paths, options.TrustKeys ?? [], wake);
     }
 
     /// <summary>Set by the loop: the uevent listener's problem, or null when it is listening (or not asked for).</summary>
@@ -92,8 +95,10 @@ public sealed class Poller : IDisposable
         var now = _time.GetTimestamp();
         var filesDue = _time.GetElapsedTime(_lastFileCheck, now) >= _options.FileCheckInterval;
         var baselineChanged = _baseline.Refresh();
-        // Pending work (events not yet in the journal, files still being read, a changed list) rules the shortcut out.
-        var pending = baselineChanged || _outbox.HasUndelivered || _files.HasPending || sightings.Count > 0
+        var trust = _trust.For(snapshot.Release);
+        // Pending work (events not yet in the journal, files still being read, a changed list, trust anchors just
+        // loaded) rules the shortcut out.
+        var pending = baselineChanged || !ReferenceEquals(trust, _lastTrust) || _outbox.HasUndelivered || _files.HasPending || sightings.Count > 0
             || UeventProblem != _health.ProblemOf(Collectors.Uevents);
         if (!filesDue && !pending && _previous is not null && IsUnchanged(snapshot, _previous))
         {
@@ -108,7 +113,8 @@ public sealed class Poller : IDisposable
             _lastFiles = _files.Resolve(snapshot, _options.Paths, _lastFiles, recheck: filesDue);
         }
         _lastFilesFor = snapshot.Modules;
-        var host = HostStatus.Build(snapshot, _lastFiles, _baseline.Current);
+        _lastTrust = trust;
+        var host = HostStatus.Build(snapshot, _lastFiles, _baseline.Current, trust);
         if (filesDue)
         {
             _lastFileCheck = now;
@@ -120,7 +126,7 @@ public sealed class Poller : IDisposable
         if (snapshot.TaintMask is not null)
         {
             var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
-                .Select(s => ModuleStatus.Resolve(s.AsLoadedModule(), _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, _options.Paths), _baseline.Current))
+                .Select(s => ModuleStatus.Resolve(s.AsLoadedModule(), _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, _options.Paths), _baseline.Current, trust))
                 .ToList();
             _outbox.Deliver(EventDetector.Detect(_outbox.State, host, _time.GetUtcNow(), FirstPoll, gone));
             FirstPoll = false;

@@ -2,6 +2,7 @@ using TaintWatch.Baseline;
 using TaintWatch.Kernel;
 using TaintWatch.Modules;
 using TaintWatch.Modules.Signatures;
+using TaintWatch.Trust;
 
 namespace TaintWatch.Status;
 
@@ -16,6 +17,16 @@ namespace TaintWatch.Status;
 public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, bool? Expected)
 {
     public string Name => Module.Name;
+
+    /// <summary>
+    /// The signature checked against the keys the kernel trusts; for a module whose file cannot be read, the
+    /// kernel's own verdict from its E letter. Null for unsigned and built-in modules, a file still being read,
+    /// and while no trust anchors are loaded.
+    /// </summary>
+    public SignatureVerification? Verification { get; init; }
+
+    /// <summary>The verdict's word for metrics, tables and baselines: valid, invalid, untrusted, revoked, unknown, or "none".</summary>
+    public string VerificationName => Verification?.StateName ?? "none";
 
     /// <summary>The file's signature, or why it is unknown.</summary>
     public ModuleSignature Signature => File?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
@@ -43,11 +54,34 @@ public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, b
     /// Needs an operator's look: outside the expected list, or, where there is no list, carrying taint letters or
     /// not known to be signed.
     /// </summary>
-    public bool IsConcerning => Expected == false || Expected is null && (Module.IsTainting || Signature.State != SignatureState.Signed);
+    /// <remarks>A file whose signature is invalid or revoked always needs a look: the expected list matches signer
+    /// names, which the file itself claims.</remarks>
+    public bool IsConcerning => Verification?.State is VerificationState.Invalid or VerificationState.Revoked
+        || Expected == false || Expected is null && (Module.IsTainting || Signature.State != SignatureState.Signed);
 
-    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected)
+    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected, TrustStore? trust = null)
     {
         var signature = file?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
-        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature));
+        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature)) { Verification = Verify(module, file, trust) };
+    }
+
+    private static SignatureVerification? Verify(LoadedModule module, LoadedModuleFile? file, TrustStore? trust)
+    {
+        if (trust is null || file is null || file.IsPending || file.Location.IsBuiltIn)
+        {
+            return null;
+        }
+        if (file.Inspection is { Error: null, Evidence: { } evidence })
+        {
+            return trust.Verify(evidence);
+        }
+        if (file.Inspection is { Error: null })
+        {
+            return null; // unsigned: nothing to verify
+        }
+        // No readable file: what the kernel itself decided when it loaded the module.
+        return module.Sys?.Taint is not null || module.Proc is not null
+            ? SignatureVerification.FromKernel(module.TaintLetters.Contains('E', StringComparison.Ordinal))
+            : null;
     }
 }

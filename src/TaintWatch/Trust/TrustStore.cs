@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace TaintWatch.Trust;
 
 /// <summary>
@@ -9,6 +11,9 @@ public sealed class TrustStore
     private readonly Dictionary<string, TrustAnchor> _trusted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TrustAnchor> _revoked = new(StringComparer.Ordinal);
     private readonly HashSet<string> _revokedTbsHashes = new(StringComparer.Ordinal);
+
+    // The daemon keeps each file's evidence until the file changes: its verdict is worked out once per store.
+    private readonly ConditionalWeakTable<SignatureEvidence, SignatureVerification> _verdicts = [];
 
     public TrustStore(IReadOnlyList<TrustSource> sources, IReadOnlyList<TrustAnchor> trusted, IReadOnlyList<TrustAnchor> revoked, IEnumerable<byte[]> revokedTbsHashes, ProcKeys? kernelKeys)
     {
@@ -43,6 +48,10 @@ public sealed class TrustStore
     public bool IsEmpty => Trusted.Count == 0;
 
     public static TrustStore Empty { get; } = new([], [], [], [], null);
+
+    /// <summary>The verdict on a module's signature against this store, remembered for as long as the evidence lives.</summary>
+    public SignatureVerification Verify(SignatureEvidence evidence) =>
+        _verdicts.GetValue(evidence, e => SignatureVerifier.Verify(e, this));
 
     /// <summary>The first trusted certificate the signature names (sources in the order they were loaded).</summary>
     public TrustAnchor? FindTrusted(SignerId id) => _trusted.GetValueOrDefault(id.Key);

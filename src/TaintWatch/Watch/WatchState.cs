@@ -16,6 +16,9 @@ public sealed class WatchState
 
     public SortedSet<string> MismatchedFiles { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Loaded modules whose file's signature was reported as no longer verifying (invalid, revoked, untrusted).</summary>
+    public SortedSet<string> UnverifiedFiles { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Events decided and persisted but not yet confirmed sent to the journal.</summary>
     public List<WatchEvent> Outbox { get; } = [];
 
