@@ -62,7 +62,8 @@ public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, b
     public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected, TrustStore? trust = null)
     {
         var signature = file?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
-        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature)) { Verification = Verify(module, file, trust) };
+        var verification = Verify(module, file, trust);
+        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature, verification)) { Verification = verification };
     }
 
     private static SignatureVerification? Verify(LoadedModule module, LoadedModuleFile? file, TrustStore? trust)
