@@ -126,7 +126,7 @@ public sealed class Poller : IDisposable
         if (snapshot.TaintMask is not null)
         {
             var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
-                .Select(s => ModuleStatus.Resolve(s.AsLoadedModule(), _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, _options.Paths), _baseline.Current, trust))
+                .Select(s => ModuleStatus.Resolve(s.AsLoadedModule(), _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, _options.Paths), _baseline.Current, trust, snapshot.SigEnforce is not null))
                 .ToList();
             _outbox.Deliver(EventDetector.Detect(_outbox.State, host, _time.GetUtcNow(), FirstPoll, gone));
             FirstPoll = false;

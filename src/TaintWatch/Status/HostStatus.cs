@@ -41,5 +41,5 @@ public sealed class HostStatus
     /// <param name="files">Each loaded module's file by module name (<see cref="ModuleFileCache"/>).</param>
     /// <param name="trust">Trust anchors to verify signatures against; null to leave them unverified.</param>
     public static HostStatus Build(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, ExpectedModules? expected, Trust.TrustStore? trust = null) =>
-        new(snapshot, snapshot.Modules.Select(m => ModuleStatus.Resolve(m, files.GetValueOrDefault(m.Name), expected, trust)).ToList(), expected, trust);
+        new(snapshot, snapshot.Modules.Select(m => ModuleStatus.Resolve(m, files.GetValueOrDefault(m.Name), expected, trust, snapshot.SigEnforce is not null)).ToList(), expected, trust);
 }

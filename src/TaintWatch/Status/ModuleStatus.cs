@@ -59,14 +59,16 @@ public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, b
     public bool IsConcerning => Verification?.State is VerificationState.Invalid or VerificationState.Revoked
         || Expected == false || Expected is null && (Module.IsTainting || Signature.State != SignatureState.Signed);
 
-    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected, TrustStore? trust = null)
+    /// <param name="kernelChecksSignatures">The kernel verifies module signatures (CONFIG_MODULE_SIG: sig_enforce is
+    /// there to read), so a missing E letter means it accepted the signature.</param>
+    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected, TrustStore? trust = null, bool kernelChecksSignatures = false)
     {
         var signature = file?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
-        var verification = Verify(module, file, trust);
+        var verification = Verify(module, file, trust, kernelChecksSignatures);
         return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature, verification)) { Verification = verification };
     }
 
-    private static SignatureVerification? Verify(LoadedModule module, LoadedModuleFile? file, TrustStore? trust)
+    private static SignatureVerification? Verify(LoadedModule module, LoadedModuleFile? file, TrustStore? trust, bool kernelChecksSignatures)
     {
         if (trust is null || file is null || file.IsPending || file.Location.IsBuiltIn)
         {
@@ -81,7 +83,7 @@ public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, b
             return null; // unsigned: nothing to verify
         }
         // No readable file: what the kernel itself decided when it loaded the module.
-        return module.Sys?.Taint is not null || module.Proc is not null
+        return kernelChecksSignatures && (module.Sys?.Taint is not null || module.Proc is not null)
             ? SignatureVerification.FromKernel(module.TaintLetters.Contains('E', StringComparison.Ordinal))
             : null;
     }
