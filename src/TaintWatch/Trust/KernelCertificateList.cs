@@ -28,45 +28,89 @@ public static class KernelCertificateList
 
     public static Result Find(ReadOnlySpan<byte> image)
     {
-        var lists = new List<(int Offset, List<byte[]> Certificates)>();
-        var position = 0;
-        while (lists.Count < 2)
-        {
-            var found = image[position..].IndexOf([(byte)0x30, (byte)0x82]);
-            if (found < 0)
-            {
-                break;
-            }
-            var start = position + found;
-            var run = Run(image, start);
-            if (run.Count == 0)
-            {
-                position = start + 1;
-                continue;
-            }
-            var runEnd = start + run.Sum(c => c.Length);
-            var listLength = ConfirmedLength(image, start, run, runEnd);
-            if (listLength > 0)
-            {
-                var certificates = new List<byte[]>();
-                var total = 0;
-                foreach (var c in run)
-                {
-                    if (total == listLength)
-                    {
-                        break;
-                    }
-                    certificates.Add(c);
-                    total += c.Length;
-                }
-                lists.Add((start, certificates));
-            }
-            position = runEnd;
-        }
-        return lists.Count == 0
-            ? new Result([], [], -1)
-            : new Result(lists[0].Certificates, lists.Count > 1 ? lists[1].Certificates : [], lists[0].Offset);
+        var scanner = new Scanner();
+        return scanner.Finish(image);
     }
+
+    /// <summary>
+    /// Finds the lists while the image is still being decompressed: fed what is out so far, it says when the
+    /// rest is not needed (the trusted list found, and a revocation list given room to follow it).
+    /// </summary>
+    public sealed class Scanner
+    {
+        /// <summary>A revocation list links right after the trusted one; this much further, none is coming.</summary>
+        private const int RevocationRoom = 1 << 20;
+
+        private readonly List<(int Offset, int End, List<byte[]> Certificates)> _lists = [];
+        private int _next;
+
+        /// <summary>Scans what is new in <paramref name="written"/>; true when decoding can stop.</summary>
+        public bool Feed(ReadOnlySpan<byte> written)
+        {
+            _next = Scan(written, _next, final: false);
+            return _lists.Count >= 2 || _lists.Count == 1 && _next >= _lists[0].End + RevocationRoom;
+        }
+
+        /// <summary>Scans the rest of the image (all of it, or as far as it was decompressed) and gives the lists.</summary>
+        public Result Finish(ReadOnlySpan<byte> image)
+        {
+            Scan(image, _next, final: true);
+            return _lists.Count == 0
+                ? new Result([], [], -1)
+                : new Result(_lists[0].Certificates, _lists.Count > 1 ? _lists[1].Certificates : [], _lists[0].Offset);
+        }
+
+        /// <summary>Scans from <paramref name="position"/>; returns where the next scan starts.</summary>
+        private int Scan(ReadOnlySpan<byte> image, int position, bool final)
+        {
+            while (_lists.Count < 2 && position < image.Length)
+            {
+                var found = image[position..].IndexOf([(byte)0x30, (byte)0x82]);
+                if (found < 0)
+                {
+                    // Keep the last byte: it may be the 0x30 of a pair split by the end of what is out.
+                    return final ? image.Length : Math.Max(position, image.Length - 1);
+                }
+                var start = position + found;
+                var run = Run(image, start);
+                if (run.Count == 0)
+                {
+                    if (!final && image.Length - start < MaxCertificateProbe)
+                    {
+                        return start; // the certificate may be cut off by the end of what is out: look again later
+                    }
+                    position = start + 1;
+                    continue;
+                }
+                var runEnd = start + run.Sum(c => c.Length);
+                if (!final && image.Length - runEnd < SizeWindow + MaxCertificateProbe)
+                {
+                    return start; // the run may go on, or its length lie, past what is out: look again later
+                }
+                var listLength = ConfirmedLength(image, start, run, runEnd);
+                if (listLength > 0)
+                {
+                    var certificates = new List<byte[]>();
+                    var total = 0;
+                    foreach (var c in run)
+                    {
+                        if (total == listLength)
+                        {
+                            break;
+                        }
+                        certificates.Add(c);
+                        total += c.Length;
+                    }
+                    _lists.Add((start, runEnd, certificates));
+                }
+                position = runEnd;
+            }
+            return position;
+        }
+    }
+
+    /// <summary>More than the longest certificate (a 16 KiB RSA key with extensions is ~3 KiB).</summary>
+    private const int MaxCertificateProbe = 64 * 1024;
 
     /// <summary>The certificates lying back to back from <paramref name="start"/>.</summary>
     private static List<byte[]> Run(ReadOnlySpan<byte> image, int start)

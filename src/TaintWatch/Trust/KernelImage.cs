@@ -19,7 +19,7 @@ public static class KernelImage
     public const int FileLimit = 128 * 1024 * 1024;
 
     /// <summary>Reads and unpacks <paramref name="path"/>; throws <see cref="ModuleFormatException"/> saying why it cannot.</summary>
-    public static PooledBytes Unpack(string path)
+    public static PooledBytes Unpack(string path, Func<ReadOnlySpan<byte>, bool>? enough = null)
     {
         byte[] file;
         using (var stream = File.OpenRead(path))
@@ -31,13 +31,15 @@ public static class KernelImage
             file = new byte[stream.Length];
             stream.ReadExactly(file);
         }
-        return Unpack(file);
+        return Unpack(file, OutputLimit, enough);
     }
 
-    public static PooledBytes Unpack(ReadOnlyMemory<byte> file, int outputLimit = OutputLimit)
+    /// <param name="enough">Asked as the payload decompresses whether what is out so far suffices (xz and zstd):
+    /// the certificate list lies about two thirds in, so the rest need not be decompressed.</param>
+    public static PooledBytes Unpack(ReadOnlyMemory<byte> file, int outputLimit = OutputLimit, Func<ReadOnlySpan<byte>, bool>? enough = null)
     {
         var payload = Payload(file, out var sizeAppended);
-        return Decompress(payload, sizeAppended, outputLimit);
+        return Decompress(payload, sizeAppended, outputLimit, enough);
     }
 
     /// <summary>
@@ -82,7 +84,7 @@ public static class KernelImage
         return file;
     }
 
-    private static PooledBytes Decompress(ReadOnlyMemory<byte> payload, bool sizeAppended, int outputLimit)
+    private static PooledBytes Decompress(ReadOnlyMemory<byte> payload, bool sizeAppended, int outputLimit, Func<ReadOnlySpan<byte>, bool>? enough)
     {
         var kind = PayloadFormat.Detect(payload.Span);
         if (kind == PayloadFormat.Kind.Elf)
@@ -96,8 +98,8 @@ public static class KernelImage
         return kind switch
         {
             PayloadFormat.Kind.Gzip => ModuleDecompressor.Decompress(CompressionKind.Gzip, stream, outputLimit),
-            PayloadFormat.Kind.Xz => ModuleDecompressor.Decompress(CompressionKind.Xz, stream, outputLimit),
-            PayloadFormat.Kind.Zstd => ModuleDecompressor.Decompress(CompressionKind.Zstd, stream, outputLimit),
+            PayloadFormat.Kind.Xz => XzDecoder.Decode(stream, outputLimit, enough),
+            PayloadFormat.Kind.Zstd => ZstdDecoder.Decode(stream, outputLimit, enough),
             PayloadFormat.Kind.Lz4 => Lz4LegacyDecoder.Decode(stream, outputLimit),
             PayloadFormat.Kind.Unknown => throw new ModuleFormatException("holds a payload that is neither ELF nor compressed in a format the kernel uses"),
             _ => throw new ModuleFormatException($"holds a {PayloadFormat.Name(kind)}-compressed kernel: TaintWatch has no {PayloadFormat.Name(kind)} decoder (kernels built with CONFIG_KERNEL_GZIP, _XZ, _ZSTD or _LZ4 can be read)"),

@@ -62,9 +62,10 @@ public static class TrustStoreLoader
         try
         {
             KernelCertificateList.Result list;
-            using (var vmlinux = KernelImage.Unpack(path))
+            var scanner = new KernelCertificateList.Scanner();
+            using (var vmlinux = KernelImage.Unpack(path, scanner.Feed))
             {
-                list = KernelCertificateList.Find(vmlinux.Span);
+                list = scanner.Finish(vmlinux.Span);
             }
             // A vmlinux is tens of MiB: give it back now rather than keep it resident in a long-running daemon.
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);

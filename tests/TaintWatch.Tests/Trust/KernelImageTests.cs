@@ -81,6 +81,41 @@ public class KernelImageTests
         Assert.Equal(4096, list.Offset);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(97)]
+    [InlineData(4096)]
+    public void Fed_as_it_decompresses_in_any_steps_the_scanner_finds_what_a_whole_scan_finds(int step)
+    {
+        // Padding first, so the lists lie well past the first steps; then a trusted list and a revocation list.
+        byte[] image = [.. new byte[300_000], .. Vmlinux(Certificate), .. Vmlinux(Certificate, Certificate), .. new byte[200_000]];
+        var whole = KernelCertificateList.Find(image);
+        var scanner = new KernelCertificateList.Scanner();
+        var stoppedAt = image.Length;
+        for (var length = step; length < image.Length; length += step * 1000)
+        {
+            if (scanner.Feed(image.AsSpan(0, length)))
+            {
+                stoppedAt = length;
+                break;
+            }
+        }
+        var fed = scanner.Finish(image.AsSpan(0, stoppedAt));
+        Assert.Equal((1, 2, whole.Offset), (fed.Trusted.Count, fed.Revoked.Count, fed.Offset));
+        Assert.Equal(whole.Trusted, fed.Trusted);
+    }
+
+    [Fact]
+    public void The_real_image_is_decompressed_only_as_far_as_its_certificate_list()
+    {
+        var scanner = new KernelCertificateList.Scanner();
+        using var partial = KernelImage.Unpack(Path.Combine(Corpus.Root, "root/boot/vmlinuz-6.1.0-56-amd64"), scanner.Feed);
+        var list = scanner.Finish(partial.Span);
+        using var whole = KernelImage.Unpack(Path.Combine(Corpus.Root, "root/boot/vmlinuz-6.1.0-56-amd64"));
+        Assert.True(partial.Length < whole.Length * 3 / 4, $"{partial.Length} of {whole.Length} bytes decompressed");
+        Assert.Equal(KernelCertificateList.Find(whole.Span).Trusted, list.Trusted);
+    }
+
     [Fact]
     public void Certificates_without_their_length_after_them_are_not_the_list()
     {
