@@ -5,14 +5,15 @@ set -euo pipefail
 
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "run as root (or with sudo): it installs packages" >&2; exit 2; fi; }
 
-# Test tools: kmod's modinfo/depmod (the reference for parity tests), xz/zstd/gzip to recompress modules,
+# Test tools: kmod's modinfo/depmod (the reference for parity tests), xz/zstd/gzip to recompress modules (and
+# lz4 -l for legacy-LZ4 kernel images),
 # openssl and python3 to sign test modules, systemd's journald/journalctl and Prometheus' promtool for the
 # daemon tests, util-linux's setpriv to run as an unprivileged user, bc for the benchmarks, rpm and rpmlint
 # to build and check the package, clang for the NativeAOT link; QEMU, busybox, cpio and the kernel's headers
 # for the real-kernel suite (tests/kernel).
-apt_packages=(kmod xz-utils zstd gzip ca-certificates openssl python3 systemd prometheus util-linux bc liblzma5 libzstd1 rpm rpmlint git clang
+apt_packages=(kmod xz-utils zstd gzip lz4 ca-certificates openssl python3 systemd prometheus util-linux bc liblzma5 libzstd1 rpm rpmlint git clang
   qemu-system-x86 busybox-static cpio curl make "linux-headers-${TAINTWATCH_KVER:-6.1.0-56-amd64}")
-dnf_packages=(kmod xz zstd gzip openssl python3 systemd golang-github-prometheus util-linux bc xz-libs libzstd rpm-build rpmlint git clang)
+dnf_packages=(kmod xz zstd gzip lz4 openssl python3 systemd golang-github-prometheus util-linux bc xz-libs libzstd rpm-build rpmlint git clang)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
