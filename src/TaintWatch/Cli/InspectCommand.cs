@@ -44,7 +44,7 @@ public static class InspectCommand
         // trust anchors loaded on another core while the modules are read.
         var verify = !options.Strict;
         var trust = verify && !string.IsNullOrEmpty(release)
-            ? Task.Run(() => TrustStoreLoader.Load(new TrustStoreLoader.Options(paths, release!, options.TrustKeys ?? [], running)))
+            ? Task.Run(() => TrustStoreLoader.Load(new TrustStoreLoader.Options(paths, release!, options.TrustKeys ?? [], running, AnchorCache.DefaultDirectory())))
             : null;
         var needsLocator = options.All || options.Targets.Any(t => !LooksLikeFile(t));
         if (needsLocator && string.IsNullOrEmpty(release))

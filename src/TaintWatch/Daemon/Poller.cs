@@ -53,7 +53,8 @@ public sealed class Poller : IDisposable
         _outbox = new EventOutbox(new StateStore(options.StateDirectory), sink, metrics, _health);
         _files = new ModuleFileCache(options.FileTimeout, FileWait, workers: 2, completed: wake);
         _baseline = new BaselineWatcher(options.BaselineFile, options.BaselineOptional);
-        _trust = new Trust.TrustStoreCache(options.Paths, options.TrustKeys ?? [], wake);
+        // The image's certificates are kept in the state directory: a restart need not unpack the image again.
+        _trust = new Trust.TrustStoreCache(options.Paths, options.TrustKeys ?? [], wake, Path.Combine(options.StateDirectory, "cache"));
     }
 
     /// <summary>Set by the loop: the uevent listener's problem, or null when it is listening (or not asked for).</summary>

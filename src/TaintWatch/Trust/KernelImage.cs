@@ -19,7 +19,11 @@ public static class KernelImage
     public const int FileLimit = 128 * 1024 * 1024;
 
     /// <summary>Reads and unpacks <paramref name="path"/>; throws <see cref="ModuleFormatException"/> saying why it cannot.</summary>
-    public static PooledBytes Unpack(string path, Func<ReadOnlySpan<byte>, bool>? enough = null)
+    public static PooledBytes Unpack(string path, Func<ReadOnlySpan<byte>, bool>? enough = null) =>
+        Unpack(Read(path), OutputLimit, enough);
+
+    /// <summary>The image file's bytes, refused beyond <see cref="FileLimit"/>.</summary>
+    public static byte[] Read(string path)
     {
         byte[] file;
         using (var stream = File.OpenRead(path))
@@ -31,7 +35,7 @@ public static class KernelImage
             file = new byte[stream.Length];
             stream.ReadExactly(file);
         }
-        return Unpack(file, OutputLimit, enough);
+        return file;
     }
 
     /// <param name="enough">Asked as the payload decompresses whether what is out so far suffices (xz and zstd):

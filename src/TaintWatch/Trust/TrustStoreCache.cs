@@ -7,7 +7,7 @@ namespace TaintWatch.Trust;
 /// the kernel image takes a second or two of CPU), so the first poll is not held up; until they are in, module
 /// signatures stay unverified rather than guessed.
 /// </summary>
-public sealed class TrustStoreCache(KernelPaths paths, IReadOnlyList<string> keyPaths, Action? loaded = null)
+public sealed class TrustStoreCache(KernelPaths paths, IReadOnlyList<string> keyPaths, Action? loaded = null, string? cacheDirectory = null)
 {
     private readonly object _gate = new();
     private string? _release;
@@ -27,7 +27,7 @@ public sealed class TrustStoreCache(KernelPaths paths, IReadOnlyList<string> key
                 _release = release;
                 _loading = Task.Run(() =>
                 {
-                    var store = TrustStoreLoader.Load(new TrustStoreLoader.Options(paths, release, keyPaths, release));
+                    var store = TrustStoreLoader.Load(new TrustStoreLoader.Options(paths, release, keyPaths, release, cacheDirectory));
                     loaded?.Invoke();
                     return store;
                 });
@@ -38,5 +38,5 @@ public sealed class TrustStoreCache(KernelPaths paths, IReadOnlyList<string> key
 
     /// <summary>Waits for the store of <paramref name="release"/> (the command line, which has nothing else to do meanwhile).</summary>
     public static TrustStore Load(KernelPaths paths, string release, IReadOnlyList<string> keyPaths) =>
-        TrustStoreLoader.Load(new TrustStoreLoader.Options(paths, release, keyPaths, release));
+        TrustStoreLoader.Load(new TrustStoreLoader.Options(paths, release, keyPaths, release, AnchorCache.DefaultDirectory()));
 }

@@ -12,7 +12,8 @@ public static class TrustStoreLoader
 {
     /// <param name="KeyPaths">--trust.keys values; when empty, <see cref="KeyFiles.DefaultDirectory"/> under the root if it exists.</param>
     /// <param name="RunningRelease">The running kernel's release (for the /proc/keys cross-check); null when unknown.</param>
-    public sealed record Options(KernelPaths Paths, string Release, IReadOnlyList<string> KeyPaths, string? RunningRelease = null);
+    /// <param name="CacheDirectory">Where the image's certificates are kept between runs (<see cref="AnchorCache"/>); null for none.</param>
+    public sealed record Options(KernelPaths Paths, string Release, IReadOnlyList<string> KeyPaths, string? RunningRelease = null, string? CacheDirectory = null);
 
     /// <summary>The kernel image file: &lt;root&gt;/lib/modules/&lt;release&gt;/vmlinuz (RHEL 9+, Fedora), else &lt;root&gt;/boot/vmlinuz-&lt;release&gt;.</summary>
     public static string KernelImagePath(KernelPaths paths, string release)
@@ -28,7 +29,7 @@ public static class TrustStoreLoader
         var revoked = new List<TrustAnchor>();
         var tbsHashes = new List<byte[]>();
 
-        LoadKernelImage(KernelImagePath(options.Paths, options.Release), sources, trusted, revoked);
+        LoadKernelImage(KernelImagePath(options.Paths, options.Release), options.CacheDirectory, sources, trusted, revoked);
         LoadEfi(options.Paths.SysFs, "db", TrustSourceKind.Db, sources, trusted, tbsHashes);
         LoadEfi(options.Paths.SysFs, "MokListRT", TrustSourceKind.MokListRT, sources, trusted, tbsHashes);
         var keyPaths = options.KeyPaths;
@@ -52,7 +53,7 @@ public static class TrustStoreLoader
         return new TrustStore(sources, trusted, revoked, tbsHashes, kernelKeys);
     }
 
-    private static void LoadKernelImage(string path, List<TrustSource> sources, List<TrustAnchor> trusted, List<TrustAnchor> revoked)
+    private static void LoadKernelImage(string path, string? cacheDirectory, List<TrustSource> sources, List<TrustAnchor> trusted, List<TrustAnchor> revoked)
     {
         if (!File.Exists(path))
         {
@@ -61,14 +62,23 @@ public static class TrustStoreLoader
         }
         try
         {
-            KernelCertificateList.Result list;
-            var scanner = new KernelCertificateList.Scanner();
-            using (var vmlinux = KernelImage.Unpack(path, scanner.Feed))
+            var image = KernelImage.Read(path);
+            var cached = cacheDirectory is null ? null : AnchorCache.FileFor(cacheDirectory, image);
+            var list = cached is null ? null : AnchorCache.TryRead(cached);
+            if (list is null)
             {
-                list = scanner.Finish(vmlinux.Span);
+                var scanner = new KernelCertificateList.Scanner();
+                using (var vmlinux = KernelImage.Unpack(image, KernelImage.OutputLimit, scanner.Feed))
+                {
+                    list = scanner.Finish(vmlinux.Span);
+                }
+                // A vmlinux is tens of MiB: give it back now rather than keep it resident in a long-running daemon.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                if (cached is not null && list.Trusted.Count > 0)
+                {
+                    AnchorCache.TryWrite(cached, new KernelCertificates(list.Trusted, list.Revoked));
+                }
             }
-            // A vmlinux is tens of MiB: give it back now rather than keep it resident in a long-running daemon.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             if (list.Trusted.Count == 0)
             {
                 sources.Add(new TrustSource(TrustSourceKind.KernelImage, path, 0, 0, "holds no system_certificate_list (no run of DER certificates followed by its length)"));
