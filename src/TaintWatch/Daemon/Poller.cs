@@ -114,6 +114,13 @@ public sealed class Poller : IDisposable
             _lastFiles = _files.Resolve(snapshot, _options.Paths, _lastFiles, recheck: filesDue);
         }
         _lastFilesFor = snapshot.Modules;
+        if (trust is not null && !ReferenceEquals(trust, _lastTrust))
+        {
+            // Once per load: which keys module signatures are checked against, and why a source gave none.
+            var sources = trust.Sources.Where(t => t.Present || t.Kind == Trust.TrustSourceKind.KernelImage)
+                .Select(t => $"{t.Label} {t.Name}: {t.Certificates + t.Hashes}{(t.Problem is null ? "" : $" ({t.Problem})")}");
+            _sink.Log(trust.IsEmpty ? Priority.Warning : Priority.Info, $"trust anchors for module signatures: {string.Join("; ", sources)}");
+        }
         _lastTrust = trust;
         var host = HostStatus.Build(snapshot, _lastFiles, _baseline.Current, trust);
         if (filesDue)
