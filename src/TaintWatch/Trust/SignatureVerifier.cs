@@ -86,7 +86,7 @@ public static class SignatureVerifier
                 ? SignatureVerification.Unknown("no trusted key could be read: " + DescribeSources(store))
                 : new SignatureVerification(VerificationState.Untrusted, null, $"no trusted source holds the signing key ({signer.Id})");
         }
-        var checks = scheme.Verify(key.Certificate, hash, signer.SignedAttributes is null ? contentDigest : signedDigest, signer.SignedAttributes, signer.Signature, out var mathProblem);
+        var checks = scheme.Verify(key, hash, signer.SignedAttributes is null ? contentDigest : signedDigest, signer.SignedAttributes, signer.Signature, out var mathProblem);
         if (checks is null)
         {
             return SignatureVerification.Unknown(mathProblem!);
@@ -147,12 +147,13 @@ public static class SignatureVerifier
                 ? SignatureVerification.Unknown("no trusted key could be read: " + DescribeSources(store))
                 : new SignatureVerification(VerificationState.Untrusted, null, $"no trusted source holds the signing key \"{legacy.Signer}\" ({id})");
         }
-        using var rsa = key.Certificate.GetRSAPublicKey();
-        if (rsa is null)
+        var hash = HashNames.ToAlgorithm(legacy.Hash)!.Value;
+        var holds = key.WithKey((rsa, _) => rsa?.VerifyHash(digest, data.AsSpan(2), hash, RSASignaturePadding.Pkcs1));
+        if (holds is null)
         {
             return new SignatureVerification(VerificationState.Invalid, key.Source, "the key the legacy signature names is not an RSA key");
         }
-        if (!rsa.VerifyHash(digest, data.AsSpan(2), HashNames.ToAlgorithm(legacy.Hash)!.Value, RSASignaturePadding.Pkcs1))
+        if (holds == false)
         {
             return new SignatureVerification(VerificationState.Invalid, key.Source, "the file is not what was signed: the signature does not match its contents under the signer's key");
         }
@@ -257,31 +258,21 @@ public static class SignatureVerifier
         }
 
         /// <summary>True when the maths holds, false when not, null (with a reason) when it cannot be checked.</summary>
-        public bool? Verify(X509Certificate2 certificate, HashAlgorithmName hash, byte[] digest, byte[]? signedAttributes, byte[] signature, out string? problem)
+        public bool? Verify(TrustAnchor key, HashAlgorithmName hash, byte[] digest, byte[]? signedAttributes, byte[] signature, out string? problem)
         {
             problem = null;
+            var certificate = key.Certificate;
             switch (Family)
             {
                 case "rsa":
                     {
-                        using var rsa = certificate.GetRSAPublicKey();
-                        if (rsa is null)
-                        {
-                            problem = "the signature is RSA but the signer's key is not";
-                            return false;
-                        }
-                        return rsa.VerifyHash(digest, signature, hash, Padding!);
+                        // A key of another type cannot have made the signature: the maths fails, as pkcs7_find_key
+                        // leaves a key of another algorithm unmatched.
+                        var padding = Padding!;
+                        return key.WithKey((rsa, _) => rsa?.VerifyHash(digest, signature, hash, padding) ?? false);
                     }
                 case "ecdsa":
-                    {
-                        using var ec = certificate.GetECDsaPublicKey();
-                        if (ec is null)
-                        {
-                            problem = "the signature is ECDSA but the signer's key is not";
-                            return false;
-                        }
-                        return ec.VerifyHash(digest, signature, DSASignatureFormat.Rfc3279DerSequence);
-                    }
+                    return key.WithKey((_, ec) => ec?.VerifyHash(digest, signature, DSASignatureFormat.Rfc3279DerSequence) ?? false);
                 case "ml-dsa":
                     {
                         if (signedAttributes is null)
@@ -291,16 +282,16 @@ public static class SignatureVerifier
                         }
                         // ML-DSA is marked experimental in .NET 10 (SYSLIB5006); it is used only where the platform offers it.
 #pragma warning disable SYSLIB5006
-                        using var key = certificate.GetMLDsaPublicKey();
+                        using var mlDsa = certificate.GetMLDsaPublicKey();
 #pragma warning restore SYSLIB5006
-                        if (key is null)
+                        if (mlDsa is null)
                         {
                             problem = "the signature is ML-DSA but the signer's key is not";
                             return false;
                         }
                         var set = (byte[])signedAttributes.Clone();
                         set[0] = 0x31;
-                        return key.VerifyData(set, signature);
+                        return mlDsa.VerifyData(set, signature);
                     }
                 default:
                     problem = Unsupported;

@@ -22,6 +22,11 @@ public sealed class TrustAnchor
         TbsSha256 = tbsSha256;
     }
 
+    private readonly Lock _keyGate = new();
+    private RSA? _rsa;
+    private ECDsa? _ecdsa;
+    private bool _keysLoaded;
+
     public byte[] Der { get; }
 
     public X509Certificate2 Certificate { get; }
@@ -74,6 +79,25 @@ public sealed class TrustAnchor
         catch (Exception e) when (e is CryptographicException or AsnContentException)
         {
             throw new ModuleFormatException($"is not a DER X.509 certificate: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="use"/> with this certificate's public key, decoded once and kept (decoding it per
+    /// module cost more than the signature check itself). Under a lock: a key object is not documented as safe to
+    /// share between threads, and a check takes tens of microseconds.
+    /// </summary>
+    public T WithKey<T>(Func<RSA?, ECDsa?, T> use)
+    {
+        lock (_keyGate)
+        {
+            if (!_keysLoaded)
+            {
+                _rsa = Certificate.GetRSAPublicKey();
+                _ecdsa = _rsa is null ? Certificate.GetECDsaPublicKey() : null;
+                _keysLoaded = true;
+            }
+            return use(_rsa, _ecdsa);
         }
     }
 
