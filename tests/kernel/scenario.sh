@@ -78,10 +78,6 @@ done
 dmesg > "$R/dmesg.txt"
 "$B" scan-log --json "$R/dmesg.txt" > "$R/scan-log.json"
 kill "$TW" "$CAPTURE"; wait "$TW" 2>/dev/null
-journalctl -o json --all --no-pager SYSLOG_IDENTIFIER=taintwatch > "$R/journal.json"
-uname -r > "$R/uname"
-exit 0
-
 # ---- issue 15 (trust): signatures verified against the keys found in the kernel image -------------------
 # The kernel's own verdict is in sysfs-taint (E for tw_badsig, none for dummy) and /proc/keys; TaintWatch's is
 # what status, inspect and the daemon say. Kept apart from the blocks above so other additions do not collide.
@@ -103,3 +99,6 @@ done
 kill "$TWT"; wait "$TWT" 2>/dev/null
 # ---- end of issue 15 (trust) ----
 
+journalctl -o json --all --no-pager SYSLOG_IDENTIFIER=taintwatch > "$R/journal.json"
+uname -r > "$R/uname"
+exit 0

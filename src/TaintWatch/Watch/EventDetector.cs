@@ -27,6 +27,7 @@ public static class EventDetector
             state.Modules.Clear();
             state.MismatchedFiles.Clear();
             state.UnverifiedFiles.Clear();
+            state.PendingAtStart.Clear();
             state.Outbox.Clear();
             state.Initialized = false;
             state.Sequence = 0;
@@ -60,17 +61,22 @@ public static class EventDetector
         {
             if (module.File?.IsPending == true)
             {
+                if (startOfBoot)
+                {
+                    state.PendingAtStart.Add(module.Name);
+                }
                 continue; // reported when its file has been read (or has timed out): a later poll
             }
             state.Modules.Add(module.Name);
-            if (startOfBoot && !module.IsConcerning)
+            var atStart = state.PendingAtStart.Remove(module.Name) || startOfBoot;
+            if (atStart && !module.IsConcerning)
             {
                 continue; // modules already loaded at boot are only reported when they need attention
             }
             var taint = module.Module.IsTainting ? $" with taint ({module.Module.TaintLetters})" : "";
             events.Add(context.New(WatchEventKind.ModuleLoaded, module.IsConcerning ? Priority.Warning : Priority.Info, module.Name,
-                $"Module {module.Name} {(startOfBoot ? "loaded at start" : "loaded")}{taint}, {Describe(module.Signature)}{(module.Expected == false ? ", NOT in the expected-modules list" : "")}")
-                with { Module = Facts(module), PresentAtStart = startOfBoot, SeenLate = late });
+                $"Module {module.Name} {(atStart ? "loaded at start" : "loaded")}{taint}, {Describe(module.Signature)}{(module.Expected == false ? ", NOT in the expected-modules list" : "")}")
+                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = late });
         }
         foreach (var module in transient)
         {
@@ -86,6 +92,7 @@ public static class EventDetector
             state.Modules.Remove(name);
             state.MismatchedFiles.Remove(name);
             state.UnverifiedFiles.Remove(name);
+            state.PendingAtStart.Remove(name);
             events.Add(context.New(WatchEventKind.ModuleUnloaded, Priority.Info, name, $"Module {name} unloaded")
                 with { Module = new ModuleFacts(name), SeenLate = late });
         }

@@ -16,6 +16,12 @@ public sealed class WatchState
 
     public SortedSet<string> MismatchedFiles { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Modules loaded when watching began this boot whose files were still being read then: when reported, they
+    /// are reported as present at start, not as loaded since. In memory only (a restart reports them late anyway).
+    /// </summary>
+    public HashSet<string> PendingAtStart { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Loaded modules whose file's signature was reported as no longer verifying (invalid, revoked, untrusted).</summary>
     public SortedSet<string> UnverifiedFiles { get; } = new(StringComparer.Ordinal);
 
