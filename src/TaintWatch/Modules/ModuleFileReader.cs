@@ -38,7 +38,8 @@ public sealed class ModuleFileReader : IDisposable
         Timeout = timeout;
         _time = time ?? TimeProvider.System;
         _completed = completed;
-        _inspect = inspect ?? ModuleInspector.Inspect;
+        // Evidence for verification is taken while the file is read: hashing it later would mean reading it twice.
+        _inspect = inspect ?? (path => ModuleInspector.Inspect(path, collectEvidence: true));
     }
 
     public TimeSpan Timeout { get; }

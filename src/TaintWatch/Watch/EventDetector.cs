@@ -1,6 +1,7 @@
 using TaintWatch.Logging;
 using TaintWatch.Modules.Signatures;
 using TaintWatch.Status;
+using TaintWatch.Trust;
 
 namespace TaintWatch.Watch;
 
@@ -25,8 +26,9 @@ public static class EventDetector
             state.Bits.Clear();
             state.Modules.Clear();
             state.MismatchedFiles.Clear();
-            state.Outbox.Clear();
+            state.UnverifiedFiles.Clear();
             state.PendingAtStart.Clear();
+            state.Outbox.Clear();
             state.Initialized = false;
             state.Sequence = 0;
         }
@@ -67,7 +69,7 @@ public static class EventDetector
                 continue;
             }
             state.Modules.Add(module.Name);
-            var atStart = startOfBoot || state.PendingAtStart.Remove(module.Name);
+            var atStart = state.PendingAtStart.Remove(module.Name) || startOfBoot;
             if (atStart && !module.IsConcerning)
             {
                 continue; // modules already loaded at boot are only reported when they need attention
@@ -91,6 +93,7 @@ public static class EventDetector
         {
             state.Modules.Remove(name);
             state.MismatchedFiles.Remove(name);
+            state.UnverifiedFiles.Remove(name);
             events.Add(context.New(WatchEventKind.ModuleUnloaded, Priority.Info, name, $"Module {name} unloaded")
                 with { Module = new ModuleFacts(name), SeenLate = late });
         }
@@ -105,9 +108,27 @@ public static class EventDetector
         {
             state.MismatchedFiles.Remove(name);
         }
+        // A loaded module's file whose signature no longer verifies (changed on disk, or a key revoked): once until
+        // it verifies again. Only verdicts on a file count; the kernel's own (from E) is stated when it loads.
+        foreach (var module in host.Modules.Where(m => NotVerifying(m) && !state.UnverifiedFiles.Contains(m.Name)))
+        {
+            state.UnverifiedFiles.Add(module.Name);
+            var v = module.Verification!;
+            events.Add(context.New(WatchEventKind.ModuleSignatureNotVerified, v.State == VerificationState.Untrusted ? Priority.Warning : Priority.Critical, module.Name,
+                $"Signature of module file {module.FilePath} (loaded module {module.Name}) is {v.StateName}: {v.Problem}")
+                with { Module = Facts(module) });
+        }
+        foreach (var name in state.UnverifiedFiles.Where(n => host[n] is { } m && m.Verification?.State == VerificationState.Valid).ToList())
+        {
+            state.UnverifiedFiles.Remove(name);
+        }
         state.Initialized = true;
         return events;
     }
+
+    private static bool NotVerifying(ModuleStatus m) =>
+        m.Verification is { State: VerificationState.Invalid or VerificationState.Revoked or VerificationState.Untrusted, VerifiedBy: not "running kernel" }
+        && m.File?.IsPending != true;
 
     private static string Describe(ModuleSignature signature) => signature.State switch
     {
@@ -120,7 +141,8 @@ public static class EventDetector
     {
         var signature = module.Signature;
         return new ModuleFacts(module.Name, module.Module.TaintLetters, signature.StateName, signature.Signer, signature.Key is null ? null : signature.KeyHex,
-            signature.HashAlgorithm, module.FilePath, module.Version, module.Module.Sys?.SrcVersion, signature.Problem, module.Expected);
+            signature.HashAlgorithm, module.FilePath, module.Version, module.Module.Sys?.SrcVersion, signature.Problem, module.Expected,
+            module.Verification?.StateName, module.Verification?.VerifiedBy, module.Verification?.Problem);
     }
 
     /// <summary>Numbers events in the state's sequence, so each has a stable identity.</summary>
