@@ -28,6 +28,7 @@ public static class EventDetector
             state.MismatchedFiles.Clear();
             state.UnverifiedFiles.Clear();
             state.PendingAtStart.Clear();
+            state.PendingLate.Clear();
             state.Outbox.Clear();
             state.Initialized = false;
             state.Sequence = 0;
@@ -65,10 +66,15 @@ public static class EventDetector
                 {
                     state.PendingAtStart.Add(module.Name);
                 }
+                if (late)
+                {
+                    state.PendingLate.Add(module.Name);
+                }
                 continue; // reported when its file has been read (or has timed out): a later poll
             }
             state.Modules.Add(module.Name);
             var atStart = state.PendingAtStart.Remove(module.Name) || startOfBoot;
+            var seenLate = state.PendingLate.Remove(module.Name) || late;
             if (atStart && !module.IsConcerning)
             {
                 continue; // modules already loaded at boot are only reported when they need attention
@@ -76,7 +82,7 @@ public static class EventDetector
             var taint = module.Module.IsTainting ? $" with taint ({module.Module.TaintLetters})" : "";
             events.Add(context.New(WatchEventKind.ModuleLoaded, module.IsConcerning ? Priority.Warning : Priority.Info, module.Name,
                 $"Module {module.Name} {(atStart ? "loaded at start" : "loaded")}{taint}, {Describe(module.Signature)}{(module.Expected == false ? ", NOT in the expected-modules list" : "")}")
-                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = late });
+                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = seenLate });
         }
         foreach (var module in transient)
         {
@@ -93,6 +99,7 @@ public static class EventDetector
             state.MismatchedFiles.Remove(name);
             state.UnverifiedFiles.Remove(name);
             state.PendingAtStart.Remove(name);
+            state.PendingLate.Remove(name);
             events.Add(context.New(WatchEventKind.ModuleUnloaded, Priority.Info, name, $"Module {name} unloaded")
                 with { Module = new ModuleFacts(name), SeenLate = late });
         }
