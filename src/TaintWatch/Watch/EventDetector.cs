@@ -28,6 +28,7 @@ public static class EventDetector
             state.MismatchedFiles.Clear();
             state.UnverifiedFiles.Clear();
             state.PendingAtStart.Clear();
+            state.PendingLate.Clear();
             state.Outbox.Clear();
             state.Initialized = false;
             state.Sequence = 0;
@@ -66,10 +67,15 @@ public static class EventDetector
                 {
                     state.PendingAtStart.Add(module.Name);
                 }
+                if (late)
+                {
+                    state.PendingLate.Add(module.Name);
+                }
                 continue;
             }
             state.Modules.Add(module.Name);
             var atStart = state.PendingAtStart.Remove(module.Name) || startOfBoot;
+            var seenLate = state.PendingLate.Remove(module.Name) || late;
             if (atStart && !module.IsConcerning)
             {
                 continue; // modules already loaded at boot are only reported when they need attention
@@ -77,7 +83,7 @@ public static class EventDetector
             var taint = module.Module.IsTainting ? $" with taint ({module.Module.TaintLetters})" : "";
             events.Add(context.New(WatchEventKind.ModuleLoaded, module.IsConcerning ? Priority.Warning : Priority.Info, module.Name,
                 $"Module {module.Name} {(atStart ? "loaded at start" : "loaded")}{taint}, {Describe(module.Signature)}{(module.Expected == false ? ", NOT in the expected-modules list" : "")}")
-                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = late });
+                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = seenLate });
         }
         foreach (var module in transient)
         {
@@ -89,6 +95,7 @@ public static class EventDetector
                 with { Module = new ModuleFacts(module.Name), Transient = true });
         }
         state.PendingAtStart.RemoveWhere(n => host[n] is null);
+        state.PendingLate.RemoveWhere(n => host[n] is null);
         foreach (var name in state.Modules.Where(n => host[n] is null).ToList())
         {
             state.Modules.Remove(name);

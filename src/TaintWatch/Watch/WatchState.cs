@@ -22,6 +22,9 @@ public sealed class WatchState
     /// </summary>
     public HashSet<string> PendingAtStart { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Likewise for modules found at the first poll after a restart: reported as seen late when read.</summary>
+    public HashSet<string> PendingLate { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Loaded modules whose file's signature was reported as no longer verifying (invalid, revoked, untrusted).</summary>
     public SortedSet<string> UnverifiedFiles { get; } = new(StringComparer.Ordinal);
 
