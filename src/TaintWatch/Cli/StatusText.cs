@@ -73,13 +73,13 @@ public static class StatusText
             return;
         }
         string[] columns = ["MODULE", "TAINT", "SIGNATURE", "VERIFIED", "SIGNER", "SIG_KEY", "HASH", "FILE=LOADED", "ORIGIN", "FILE"];
-        var rows = new TextTable(expected is null ? columns : [.. columns[..8], "EXPECTED", .. columns[8..]]);
+        var rows = new TextTable(expected is null ? columns : [.. columns[..9], "EXPECTED", .. columns[9..]]);
         foreach (var m in report.OrderedModules)
         {
             var sig = m.Signature;
             string[] cells = [m.Name, m.Module.IsTainting ? m.Module.TaintLetters : "-", sig.StateName, m.Verification?.StateName ?? "-", sig.Signer ?? "-", ShortKey(sig), sig.HashAlgorithm ?? "-", MatchText(m.FileMatchesLoaded),
                 m.Origin.Kind, m.FilePath ?? (m.IsBuiltIn ? "(builtin)" : "(not found)")];
-            rows.Add(expected is null ? cells : [.. cells[..8], m.Expected == true ? "yes" : "NO", .. cells[8..]]);
+            rows.Add(expected is null ? cells : [.. cells[..9], m.Expected == true ? "yes" : "NO", .. cells[9..]]);
         }
         rows.Write(output, "  ");
         StatusLifecycleText.WriteModules(report, output);
