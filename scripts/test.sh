@@ -25,7 +25,18 @@ rm -rf artifacts/el8 && mkdir -p artifacts/el8
 export TAINTWATCH_RPM_DIR=$PWD/artifacts/rpm TAINTWATCH_AOT_BINARY=$PWD/artifacts/el8/usr/bin/taintwatch
 
 log=$(mktemp)
-dotnet test TaintWatch.sln -c Release --logger "console;verbosity=minimal" 2>&1 | tee "$log"
+# Formatting is part of the suite: the tree must be as `dotnet format` (with .editorconfig) leaves it.
+echo "== dotnet format --verify-no-changes" | tee -a "$log"
+if dotnet format TaintWatch.sln --verify-no-changes -v quiet >"$log.format" 2>&1; then
+  echo "Passed!  - Failed:     0, Passed:     1, Skipped:     0, Total:     1 - dotnet format" | tee -a "$log"
+  format_status=0
+else
+  head -n 40 "$log.format"
+  echo "Failed!  - Failed:     1, Passed:     0, Skipped:     0, Total:     1 - dotnet format (run: dotnet format TaintWatch.sln)" | tee -a "$log"
+  format_status=1
+fi
+rm -f "$log.format"
+dotnet test TaintWatch.sln -c Release --logger "console;verbosity=minimal" 2>&1 | tee -a "$log"
 status=${PIPESTATUS[0]}
 echo "== again against the NativeAOT binary: command-line and daemon tests" | tee -a "$log"
 TAINTWATCH_BINARY=$TAINTWATCH_AOT_BINARY dotnet test TaintWatch.sln -c Release --no-build \
@@ -38,4 +49,4 @@ read -r passed failed skipped < <(grep -E '(Passed|Failed)! +- Failed:' "$log" |
 rm -f "$log"
 if { [ "$status" -ne 0 ] || [ "$aot_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then failed=1; echo "a test run failed before reporting results"; fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
-[ "$status" -eq 0 ] && [ "$aot_status" -eq 0 ]
+[ "$status" -eq 0 ] && [ "$aot_status" -eq 0 ] && [ "$format_status" -eq 0 ]

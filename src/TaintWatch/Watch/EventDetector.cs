@@ -52,9 +52,11 @@ public static class EventDetector
                 var subject = flag.Bit.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 events.Add(startOfBoot
                     ? context.New(WatchEventKind.TaintPresentAtStart, Priority.Info, subject,
-                        $"Kernel taint flag {flag.Letter} ({flag.Name}, bit {flag.Bit}) was already set when watching began: {flag.Description}{by}") with { Taint = facts, SeenLate = late }
+                        $"Kernel taint flag {flag.Letter} ({flag.Name}, bit {flag.Bit}) was already set when watching began: {flag.Description}{by}") with
+                    { Taint = facts, SeenLate = late }
                     : context.New(WatchEventKind.TaintFlagSet, Priority.ForFlag(flag), subject,
-                        $"Kernel taint flag {flag.Letter} ({flag.Name}, bit {flag.Bit}) set{(late ? " while TaintWatch was not running" : "")}: {flag.Description}{by}") with { Taint = facts, SeenLate = late });
+                        $"Kernel taint flag {flag.Letter} ({flag.Name}, bit {flag.Bit}) set{(late ? " while TaintWatch was not running" : "")}: {flag.Description}{by}") with
+                    { Taint = facts, SeenLate = late });
             }
         }
 
@@ -83,16 +85,19 @@ public static class EventDetector
             var taint = module.Module.IsTainting ? $" with taint ({module.Module.TaintLetters})" : "";
             events.Add(context.New(WatchEventKind.ModuleLoaded, module.IsConcerning ? Priority.Warning : Priority.Info, module.Name,
                 $"Module {module.Name} {(atStart ? "loaded at start" : "loaded")}{taint}, {Describe(module.Signature)}{(module.Expected == false ? ", NOT in the expected-modules list" : "")}")
-                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = seenLate });
+                with
+            { Module = Facts(module), PresentAtStart = atStart, SeenLate = seenLate });
         }
         foreach (var module in transient)
         {
             var taint = module.Module.IsTainting ? $" with taint ({module.Module.TaintLetters})" : "";
             events.Add(context.New(WatchEventKind.ModuleLoaded, module.IsConcerning ? Priority.Warning : Priority.Info, module.Name,
                 $"Module {module.Name} loaded{taint} and unloaded again before the next poll (seen by its uevent), {Describe(module.Signature)}")
-                with { Module = Facts(module), Transient = true });
+                with
+            { Module = Facts(module), Transient = true });
             events.Add(context.New(WatchEventKind.ModuleUnloaded, Priority.Info, module.Name, $"Module {module.Name} unloaded")
-                with { Module = new ModuleFacts(module.Name), Transient = true });
+                with
+            { Module = new ModuleFacts(module.Name), Transient = true });
         }
         state.PendingAtStart.RemoveWhere(n => host[n] is null);
         state.PendingLate.RemoveWhere(n => host[n] is null);
@@ -102,14 +107,16 @@ public static class EventDetector
             state.MismatchedFiles.Remove(name);
             state.UnverifiedFiles.Remove(name);
             events.Add(context.New(WatchEventKind.ModuleUnloaded, Priority.Info, name, $"Module {name} unloaded")
-                with { Module = new ModuleFacts(name), SeenLate = late });
+                with
+            { Module = new ModuleFacts(name), SeenLate = late });
         }
         foreach (var module in host.Modules.Where(m => m.FileMatchesLoaded == false && !state.MismatchedFiles.Contains(m.Name)))
         {
             state.MismatchedFiles.Add(module.Name);
             events.Add(context.New(WatchEventKind.ModuleFileChanged, Priority.Warning, module.Name,
                 $"Module file {module.FilePath} is not the image of loaded module {module.Name} ({module.File!.MatchEvidence} differs): replaced since it was loaded")
-                with { Module = Facts(module), MatchEvidence = module.File.MatchEvidence });
+                with
+            { Module = Facts(module), MatchEvidence = module.File.MatchEvidence });
         }
         foreach (var name in state.MismatchedFiles.Where(n => host[n]?.FileMatchesLoaded == true).ToList())
         {
@@ -123,7 +130,8 @@ public static class EventDetector
             var v = module.Verification!;
             events.Add(context.New(WatchEventKind.ModuleSignatureNotVerified, v.State == VerificationState.Untrusted ? Priority.Warning : Priority.Critical, module.Name,
                 $"Signature of module file {module.FilePath} (loaded module {module.Name}) is {v.StateName}: {v.Problem}")
-                with { Module = Facts(module) });
+                with
+            { Module = Facts(module) });
         }
         foreach (var name in state.UnverifiedFiles.Where(n => host[n] is { } m && m.Verification?.State == VerificationState.Valid).ToList())
         {

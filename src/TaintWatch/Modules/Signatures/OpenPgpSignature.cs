@@ -127,34 +127,34 @@ public sealed record OpenPgpSignature(
         switch (version)
         {
             case 3:
-            {
-                Need(body, 0, 19);
-                if (body[1] != 5)
                 {
-                    throw new ModuleFormatException($"OpenPGP v3 signature has hashed length {body[1]}, not 5");
+                    Need(body, 0, 19);
+                    if (body[1] != 5)
+                    {
+                        throw new ModuleFormatException($"OpenPGP v3 signature has hashed length {body[1]}, not 5");
+                    }
+                    var created = DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadUInt32BigEndian(body[3..]));
+                    var keyId = BinaryPrimitives.ReadUInt64BigEndian(body[7..]);
+                    return new OpenPgpSignature(3, body[2], created, keyId, body[15], body[16], BinaryPrimitives.ReadUInt16BigEndian(body[17..]), ReadValues(body[19..]));
                 }
-                var created = DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadUInt32BigEndian(body[3..]));
-                var keyId = BinaryPrimitives.ReadUInt64BigEndian(body[7..]);
-                return new OpenPgpSignature(3, body[2], created, keyId, body[15], body[16], BinaryPrimitives.ReadUInt16BigEndian(body[17..]), ReadValues(body[19..]));
-            }
             case 4:
-            {
-                Need(body, 0, 6);
-                var hashedLength = BinaryPrimitives.ReadUInt16BigEndian(body[4..]);
-                Need(body, 6, hashedLength + 2);
-                var hashed = body.Slice(6, hashedLength);
-                var unhashedStart = 6 + hashedLength;
-                var unhashedLength = BinaryPrimitives.ReadUInt16BigEndian(body[unhashedStart..]);
-                Need(body, unhashedStart + 2, unhashedLength + 2);
-                var unhashed = body.Slice(unhashedStart + 2, unhashedLength);
-                DateTimeOffset? created = null;
-                ulong? keyId = null;
-                // The kernel looks for the issuer in the hashed area first, then the unhashed one.
-                ReadSubpackets(hashed, ref created, ref keyId);
-                ReadSubpackets(unhashed, ref created, ref keyId);
-                var rest = unhashedStart + 2 + unhashedLength;
-                return new OpenPgpSignature(4, body[1], created, keyId, body[2], body[3], BinaryPrimitives.ReadUInt16BigEndian(body[rest..]), ReadValues(body[(rest + 2)..]));
-            }
+                {
+                    Need(body, 0, 6);
+                    var hashedLength = BinaryPrimitives.ReadUInt16BigEndian(body[4..]);
+                    Need(body, 6, hashedLength + 2);
+                    var hashed = body.Slice(6, hashedLength);
+                    var unhashedStart = 6 + hashedLength;
+                    var unhashedLength = BinaryPrimitives.ReadUInt16BigEndian(body[unhashedStart..]);
+                    Need(body, unhashedStart + 2, unhashedLength + 2);
+                    var unhashed = body.Slice(unhashedStart + 2, unhashedLength);
+                    DateTimeOffset? created = null;
+                    ulong? keyId = null;
+                    // The kernel looks for the issuer in the hashed area first, then the unhashed one.
+                    ReadSubpackets(hashed, ref created, ref keyId);
+                    ReadSubpackets(unhashed, ref created, ref keyId);
+                    var rest = unhashedStart + 2 + unhashedLength;
+                    return new OpenPgpSignature(4, body[1], created, keyId, body[2], body[3], BinaryPrimitives.ReadUInt16BigEndian(body[rest..]), ReadValues(body[(rest + 2)..]));
+                }
             default:
                 throw new ModuleFormatException($"OpenPGP signature version {version} is not 3 or 4");
         }
