@@ -14,7 +14,7 @@ public sealed class JournalDocTests
     private static HashSet<string> DocumentedFields() =>
         DocTables.Rows(DocTables.Sections(Doc)["Fields"]).Select(r => DocTables.Codes(r[0]).Single()).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>An event of each kind with every fact it can carry, so every field EventFields can write appears.</summary>
+    /// <summary>An event of each kind with every fact it can carry (live patch, explanation and listing too), so every field EventFields can write appears.</summary>
     private static IEnumerable<WatchEvent> EveryEvent() => Enum.GetValues<WatchEventKind>().Select(kind => new WatchEvent(kind, 4, "m", "boot/kind/subject/1", "rhel8.6", "4.18.0-372.el8.x86_64")
     {
         Taint = new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]),
@@ -23,6 +23,9 @@ public sealed class JournalDocTests
         Transient = true,
         PresentAtStart = true,
         MatchEvidence = "build-id",
+        Explanation = "set while TaintWatch was watching",
+        Listing = "sysfs-only",
+        LivePatch = new LivePatchFacts("kpatch_1", "stuck", "1", "1", ["vmlinux"], 2, 60),
     });
 
     [Fact]
