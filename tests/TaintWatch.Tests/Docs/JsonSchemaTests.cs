@@ -99,13 +99,32 @@ public sealed class JsonSchemaTests
         {
             state.Outbox.Add(new WatchEvent(kind, 4, "m", $"b/{WatchEventKinds.Name(kind)}/x/1", "rhel7.3", "3.10.0-1160.el7.x86_64")
             {
-                Taint = kind is WatchEventKind.TaintFlagSet or WatchEventKind.TaintPresentAtStart ? new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]) : null,
+                Taint = kind is WatchEventKind.TaintFlagSet or WatchEventKind.TaintPresentAtStart or WatchEventKind.TaintUnexpected or WatchEventKind.TaintUnexplained
+                    ? new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]) : null,
                 Module = kind is WatchEventKind.ModuleLoaded or WatchEventKind.ModuleFileChanged ? new ModuleFacts("scini", "OE", "unknown", SignatureProblem: "timed out", Expected: true)
-                    : kind == WatchEventKind.ModuleUnloaded ? new ModuleFacts("scini") : null,
+                    : kind is WatchEventKind.ModuleUnloaded or WatchEventKind.ModulesListingMismatch ? new ModuleFacts("scini") : null,
                 SeenLate = true,
                 MatchEvidence = kind == WatchEventKind.ModuleFileChanged ? "build-id" : null,
+                Explanation = kind == WatchEventKind.TaintUnexplained ? "set while TaintWatch was watching" : null,
+                Listing = kind == WatchEventKind.ModulesListingMismatch ? "sysfs-only" : null,
+                LivePatch = kind == WatchEventKind.LivePatchChanged ? new LivePatchFacts("kpatch_1", "applied", "1", "0", ["vmlinux", "xfs"], 3)
+                    : kind == WatchEventKind.LivePatchStuck ? new LivePatchFacts("kpatch_1", "stuck", "1", "1", ["vmlinux"], 1, 75) : null,
             });
         }
+        // The lifecycle memory with something in each of its members.
+        var lifecycle = state.Lifecycle;
+        lifecycle.BootId = state.BootId;
+        lifecycle.Letters["scini"] = "POE";
+        lifecycle.UnloadedCarriers['O'] = new SortedSet<string>(["vboxdrv"], StringComparer.Ordinal);
+        lifecycle.PresentAtStart.Add(0);
+        lifecycle.SetWhileWatching.Add(13);
+        lifecycle.KnownBits.UnionWith([0, 13]);
+        lifecycle.ReportedUnexpected.Add(13);
+        lifecycle.ReportedUnexplained.Add(12);
+        lifecycle.ReportedHidden.Add("hider");
+        lifecycle.LivePatches["kpatch_1"] = "1 1";
+        lifecycle.TransitionSince["kpatch_1"] = 1_700_000_100.25;
+        lifecycle.ReportedStuck.Add("kpatch_1");
         var store = new StateStore(tree.Root);
         Assert.Null(store.Save(state));
         AssertValid("state-file.schema.json", File.ReadAllText(store.Path), "state.json");
