@@ -86,6 +86,30 @@ public sealed class JsonSchemaTests
         AssertValid("decode.schema.json", run.Stdout, $"decode --json {value}");
     }
 
+    /// <summary>The real-log corpus too: its golden outputs are what scan-log prints for each log (ScanLogGoldenTests).</summary>
+    [Fact]
+    public void Every_scan_log_golden_output_validates()
+    {
+        var goldens = Directory.GetFiles(Path.Combine(Repo.Root, "tests", "golden", "scan-log"), "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Assert.True(goldens.Count > 100, $"only {goldens.Count} scan-log golden files");
+        foreach (var golden in goldens)
+        {
+            AssertValid("scan-log.schema.json", File.ReadAllText(golden), Path.GetRelativePath(Repo.Root, golden));
+        }
+    }
+
+    [Fact]
+    public void The_scan_log_schema_names_every_report_and_module_event_kind()
+    {
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, "docs", "json", "scan-log.schema.json")));
+        static List<string> Enum(JsonElement property) => property.GetProperty("enum").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var properties = schema.RootElement.GetProperty("properties");
+        var reportKinds = Enum(properties.GetProperty("reports").GetProperty("items").GetProperty("properties").GetProperty("kind"));
+        Assert.Equal(System.Enum.GetNames<TaintWatch.KernelLog.ReportKind>().Select(n => n.ToLowerInvariant()), reportKinds);
+        var eventKinds = Enum(properties.GetProperty("module_events").GetProperty("items").GetProperty("properties").GetProperty("event"));
+        Assert.Equal(System.Enum.GetNames<TaintWatch.KernelLog.ModuleLoadEventKind>(), eventKinds);
+    }
+
     [Fact]
     public void The_state_file_StateStore_writes_validates_with_every_kind_of_event()
     {
