@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark: `taintwatch inspect --modinfo` against kmod's `modinfo` over the same full module tree, in one run.
-# Both get every file of the tree in batches (xargs) and both may use both cores (-P).
+# Benchmark: `taintwatch inspect --modinfo` (reading only) and `taintwatch inspect` (reading and verifying every
+# signature against the keys unpacked from the corpus's own vmlinuz) against kmod's `modinfo`, which only reads,
+# over the same full module tree, in one run. All get every file of the tree in batches (xargs); modinfo is
+# timed in one process and split over every core (-P).
 # Usage: bench/inspect-vs-modinfo.sh [runs]     (needs tests/corpus/prepare.sh to have run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,23 +19,36 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 time_cmd() { # prints wall seconds of "$@" (output discarded)
   local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 
+cpu_cmd() { # prints CPU seconds (user + system, children included) of "$@" (output discarded)
+  local TIMEFORMAT='%U %S' t; t=$( { time "$@" >/dev/null 2>&1; } 2>&1 ); echo "$t" | awk '{print $1 + $2}'; }
+
 bench_tree() { # name dir pattern
   local name=$1 dir=$2 pattern=$3 count
   count=$(find "$dir" -name "$pattern" | wc -l)
   find "$dir" -name "$pattern" -print0 > /tmp/bench-files
   # Warm the page cache so both read from memory.
   xargs -0 cat < /tmp/bench-files > /dev/null
-  local m1 mp t
+  local m1 mp t v
   # modinfo as an operator runs it (one process), and split over every core (xargs -P). -s: xargs would
   # otherwise cut the list into 128 KiB command lines, i.e. several sequential runs.
   m1=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -s 1900000 -n 5000 modinfo < /tmp/bench-files"; done | median)
   mp=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -s 1900000 -n $(( (count + cpus - 1) / cpus )) -P $cpus modinfo < /tmp/bench-files"; done | median)
   t=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -s 1900000 -n 5000 $TW inspect --modinfo < /tmp/bench-files"; done | median)
-  printf '%-20s %5d files  modinfo %6.3f s  modinfo -P%d %6.3f s  taintwatch %6.3f s  ratio %.2f / %.2f\n' \
-    "$name" "$count" "$m1" "$cpus" "$mp" "$t" "$(echo "$t / $m1" | bc -l)" "$(echo "$t / $mp" | bc -l)"
+  v=$(for _ in $(seq "$runs"); do time_cmd bash -c "xargs -0 -s 1900000 -n 5000 $TW inspect -k $KVER --path.rootfs $CORPUS/root < /tmp/bench-files"; done | median)
+  printf '%-20s %5d files  modinfo %6.3f s  modinfo -P%d %6.3f s  taintwatch --modinfo %6.3f s (%.2f / %.2f)  verifying %6.3f s (%.2f / %.2f)\n' \
+    "$name" "$count" "$m1" "$cpus" "$mp" "$t" "$(echo "$t / $m1" | bc -l)" "$(echo "$t / $mp" | bc -l)" \
+    "$v" "$(echo "$v / $m1" | bc -l)" "$(echo "$v / $mp" | bc -l)"
+  # CPU time, which other work on a shared machine disturbs far less than wall time.
+  local cm cv
+  cm=$(for _ in $(seq "$runs"); do cpu_cmd bash -c "xargs -0 -s 1900000 -n 5000 modinfo < /tmp/bench-files"; done | median)
+  cv=$(for _ in $(seq "$runs"); do cpu_cmd bash -c "xargs -0 -s 1900000 -n 5000 $TW inspect -k $KVER --path.rootfs $CORPUS/root < /tmp/bench-files"; done | median)
+  printf '%-20s CPU: modinfo %6.3f s  taintwatch verifying %6.3f s (%.2f)   load average %s\n' "" "$cm" "$cv" "$(echo "$cv / $cm" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
-echo "inspect vs modinfo ($(modinfo --version | head -1)), median of $runs runs, $cpus cores; ratio = taintwatch / modinfo (one process) / modinfo -P$cpus"
+echo "inspect vs modinfo ($(modinfo --version | head -1)), median of $runs runs, $cpus cores; ratios = taintwatch / modinfo (one process) / modinfo -P$cpus"
 bench_tree "uncompressed (.ko)" "$CORPUS/root/lib/modules/$KVER" '*.ko'
 bench_tree "xz crc32 (.ko.xz)" "$CORPUS/variants/xz-crc32" '*.ko.xz'
 bench_tree "zstd (.ko.zst)" "$CORPUS/variants/zst" '*.ko.zst'
+# `inspect --all`: the whole tree of the release found under --path.rootfs, every signature verified, the table.
+all=$(for _ in $(seq "$runs"); do time_cmd "$TW" inspect --all -k "$KVER" --path.rootfs "$CORPUS/root"; done | median)
+echo "inspect --all (verifying, .ko tree): $all s"

@@ -6,6 +6,7 @@ using TaintWatch.Modules;
 using TaintWatch.Modules.Compression;
 using TaintWatch.Modules.Elf;
 using TaintWatch.Modules.Signatures;
+using TaintWatch.Trust;
 using TaintWatch.Uevents;
 using TaintWatch.Web;
 
@@ -58,6 +59,16 @@ public static class FuzzTargets
         ["uevent"] = data => Uevent.Parse(data, out _),
         // What a metrics client sends; the server gives the parser at most MaxHeadBytes at once.
         ["http-request"] = data => HttpRequestParser.Parse(data.AsSpan(0, Math.Min(data.Length, HttpRequestParser.MaxHeadBytes)), out _, out _, out _),
+        // Trust anchors: a kernel image unpacked (bzImage, zboot, every payload format) and its certificate list.
+        ["kernel-image"] = data => Expect<ModuleFormatException>(() =>
+        {
+            using var vmlinux = KernelImage.Unpack(data, OutputLimit);
+            FindCertificates(vmlinux.Span);
+        }),
+        ["certificate-list"] = data => FindCertificates(data),
+        ["efi-signature-list"] = data => Expect<ModuleFormatException>(() => EfiSignatureList.Parse(data)),
+        ["pkcs7-message"] = data => Expect<ModuleFormatException>(() => Pkcs7Message.Parse(data)),
+        ["proc-keys"] = data => ProcKeys.Parse(Encoding.UTF8.GetString(data)),
         ["expected-modules"] = data =>
         {
             var path = Path.Combine(Path.GetTempPath(), $"tw-fuzz-{Environment.ProcessId}.yaml");
@@ -65,6 +76,14 @@ public static class FuzzTargets
             Expect<InvalidDataException>(() => ExpectedModulesFile.Load(path));
         },
     };
+
+    private static void FindCertificates(ReadOnlySpan<byte> image)
+    {
+        foreach (var der in KernelCertificateList.Find(image).Trusted)
+        {
+            Expect<ModuleFormatException>(() => TrustAnchor.Create(der, "fuzz"));
+        }
+    }
 
     private static void Decompress(CompressionKind kind, byte[] data) =>
         Expect<ModuleFormatException>(() =>

@@ -41,6 +41,8 @@ cp -al "$kroot/lib/modules/$KVER" "$work/modroot/lib/modules/$KVER"
 mkdir -p "$work/modroot/lib/modules/$KVER/extra"
 cp "$work"/build/tw_*/tw_*.ko "$work/modroot/lib/modules/$KVER/extra/"
 depmod -b "$work/modroot" "$KVER"
+# issue 15 (trust): the kernel image under the same root, where TaintWatch finds the kernel's built-in keys.
+mkdir -p "$work/modroot/boot" && cp -l "$kroot/boot/vmlinuz-$KVER" "$work/modroot/boot/"
 
 # 3. initramfs: busybox, the 9p stack's modules (in load order; built-in ones are skipped), /init.
 cp "$(command -v busybox)" "$work/initramfs/bin/busybox"

@@ -2,11 +2,15 @@ using TaintWatch.Modules.Signatures;
 
 namespace TaintWatch.Baseline;
 
-/// <summary>A trusted signer: every module signed by it is expected. Signer is a glob; the key, when given, must match too.</summary>
-public sealed record SignerRule(string Signer, string? SigKey);
+/// <summary>
+/// A trusted signer: every module signed by it is expected. Signer is a glob; the key, when given, must match too.
+/// <paramref name="RequireValid"/> ("verified: valid"): only when the signature also verifies against the keys the
+/// kernel trusts, so a file claiming the signer's name without its key is not expected.
+/// </summary>
+public sealed record SignerRule(string Signer, string? SigKey, bool RequireValid = false);
 
-/// <summary>An allowed module (name glob, - and _ equal). With a signer or key it is expected only when signed so.</summary>
-public sealed record ModuleRule(string Name, string? Signer, string? SigKey);
+/// <summary>An allowed module (name glob, - and _ equal). With a signer or key it is expected only when signed so; with "verified: valid" only when that signature verifies.</summary>
+public sealed record ModuleRule(string Name, string? Signer, string? SigKey, bool RequireValid = false);
 
 /// <summary>
 /// The operator's list of what may be loaded (--modules.expected-file): a role's policy. A loaded module is
@@ -31,19 +35,22 @@ public sealed class ExpectedModules(IReadOnlyList<SignerRule> signers, IReadOnly
     public IReadOnlyList<Kernel.TaintFlag> UnexpectedTaint(Kernel.TaintTable table, ulong mask) =>
         Taint is null ? [] : table.Decode(mask).Where(f => !AllowsTaint(f)).ToList();
 
-    public bool IsExpected(string module, ModuleSignature signature)
+    /// <param name="verification">The signature checked against the trusted keys; null when not checked (yet), in
+    /// which case a "verified: valid" rule is judged on names alone until it can be checked.</param>
+    public bool IsExpected(string module, ModuleSignature signature, Trust.SignatureVerification? verification = null)
     {
+        bool Verified(bool required) => !required || verification is null || verification.State == Trust.VerificationState.Valid;
         var name = Normalize(module);
         foreach (var rule in Modules)
         {
-            if (Glob.Matches(Normalize(rule.Name), name) && (rule.Signer is null && rule.SigKey is null || SignedBy(signature, rule.Signer, rule.SigKey)))
+            if (Glob.Matches(Normalize(rule.Name), name) && (rule.Signer is null && rule.SigKey is null || SignedBy(signature, rule.Signer, rule.SigKey)) && Verified(rule.RequireValid))
             {
                 return true;
             }
         }
         foreach (var rule in Signers)
         {
-            if (SignedBy(signature, rule.Signer, rule.SigKey))
+            if (SignedBy(signature, rule.Signer, rule.SigKey) && Verified(rule.RequireValid))
             {
                 return true;
             }

@@ -9,6 +9,7 @@ namespace TaintWatch.Baseline;
 /// signers:
 ///   - signer: Red Hat Enterprise Linux kernel signing key
 ///     sig_key: 67:C6:8A:…          # optional
+///     verified: valid              # optional: only when the signature verifies against the kernel's keys
 /// modules:
 ///   - name: scini
 ///   - name: nvidia*
@@ -43,17 +44,17 @@ public static class ExpectedModulesFile
                 case "signers":
                     foreach (var entry in Entries(value, path, "signers"))
                     {
-                        var fields = Fields(entry, path, "signers", "signer", "sig_key");
+                        var fields = Fields(entry, path, "signers", "signer", "sig_key", "verified");
                         var signer = fields.GetValueOrDefault("signer") ?? throw new InvalidDataException($"{path}: line {entry.Start.Line}: a signers entry needs signer");
-                        signers.Add(new SignerRule(signer, Key(fields.GetValueOrDefault("sig_key"), path, entry)));
+                        signers.Add(new SignerRule(signer, Key(fields.GetValueOrDefault("sig_key"), path, entry), Verified(fields.GetValueOrDefault("verified"), path, entry)));
                     }
                     break;
                 case "modules":
                     foreach (var entry in Entries(value, path, "modules"))
                     {
-                        var fields = Fields(entry, path, "modules", "name", "signer", "sig_key");
+                        var fields = Fields(entry, path, "modules", "name", "signer", "sig_key", "verified");
                         var name = fields.GetValueOrDefault("name") ?? throw new InvalidDataException($"{path}: line {entry.Start.Line}: a modules entry needs name");
-                        modules.Add(new ModuleRule(name, fields.GetValueOrDefault("signer"), Key(fields.GetValueOrDefault("sig_key"), path, entry)));
+                        modules.Add(new ModuleRule(name, fields.GetValueOrDefault("signer"), Key(fields.GetValueOrDefault("sig_key"), path, entry), Verified(fields.GetValueOrDefault("verified"), path, entry)));
                     }
                     break;
                 case "taint":
@@ -106,6 +107,14 @@ public static class ExpectedModulesFile
         }
         return fields;
     }
+
+    /// <summary>"verified: valid" pins a rule to signatures that verify; no other value means anything yet.</summary>
+    private static bool Verified(string? value, string path, YamlNode entry) => value switch
+    {
+        null => false,
+        "valid" => true,
+        _ => throw new InvalidDataException($"{path}: line {entry.Start.Line}: verified \"{value}\" must be \"valid\" (the only state a baseline pins)"),
+    };
 
     private static string? Key(string? key, string path, YamlNode entry)
     {

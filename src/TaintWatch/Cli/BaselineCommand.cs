@@ -12,20 +12,22 @@ public static class BaselineCommand
     {
         var output = new Option<string?>("--output", "-o") { Description = "Write the file here (atomically) instead of to standard output." };
         var force = new Option<bool>("--force") { Description = "Replace the --output file if it exists." };
+        var trustKeys = TrustOptions.KeysOption();
         var command = new Command("baseline",
-            "Write the expected-modules list of this host, taken as known-good: the kernel's own signing key (so every in-tree module it signs is expected) and each loaded module that key does not cover, pinned to its signer and key when it is signed.\n\n" +
+            "Write the expected-modules list of this host, taken as known-good: the kernel's own signing key (so every in-tree module it signs is expected) and each loaded module that key does not cover, pinned to its signer and key when it is signed, and to \"verified: valid\" when its signature verifies against the keys the kernel trusts (so a file that only claims the signer is not expected).\n\n" +
             "Review it, copy it to every host of the same role, and the daemon labels each loaded module expected=\"true\" or \"false\" and pages only on unexpected ones.\n\n" +
             "Examples:\n" +
             "  taintwatch baseline > expected-modules.yaml\n" +
             "  taintwatch baseline -o /etc/taintwatch/expected-modules.yaml")
         {
-            output, force,
+            output, force, trustKeys,
         };
-        command.SetAction(r => Run(global.Paths(r), r.GetValue(output), r.GetValue(force), StandardOutput.Writer, Console.Error));
+        command.SetAction(r => Run(global.Paths(r), r.GetValue(output), r.GetValue(force), StandardOutput.Writer, Console.Error, r.GetValue(trustKeys) ?? []));
         return command;
     }
 
-    public static int Run(KernelPaths paths, string? output, bool force, TextWriter stdout, TextWriter error)
+    /// <param name="trustKeys">--trust.keys; null leaves signatures unverified and nothing pinned to verification.</param>
+    public static int Run(KernelPaths paths, string? output, bool force, TextWriter stdout, TextWriter error, IReadOnlyList<string>? trustKeys = null)
     {
         var snapshot = KernelSnapshotReader.Read(paths);
         if (snapshot.Sources.FirstOrDefault(s => s.Collector == Kernel.Collectors.Modules && !s.Success) is { } failed)
@@ -38,7 +40,7 @@ public static class BaselineCommand
             error.WriteLine($"taintwatch baseline: {output} exists; add --force to replace it");
             return ExitCodes.Error;
         }
-        var host = ModuleFiles.Join(snapshot, paths, expected: null);
+        var host = ModuleFiles.Join(snapshot, paths, expected: null, trustKeys);
         var text = BaselineWriter.Write(host, Environment.MachineName, DateTimeOffset.UtcNow);
         if (output is null)
         {

@@ -23,6 +23,9 @@ public static class BaselineWriter
         text.Append("# optionally only when signed by signer (glob) / sig_key. Anything else loaded is unexpected.\n");
         var key = status.SigningKey;
         var signers = new ExpectedModules(key is null ? [] : [new SignerRule(EscapeGlob(key.Signer), key.KeyHex.Length > 0 ? key.KeyHex : null)], []);
+        // Pinned to verified signatures only where every module the rule covers verified as valid now.
+        var keyVerified = key is not null && status.Trust is not null
+            && status.Modules.Where(m => signers.IsExpected(m.Name, m.Signature)).All(m => m.Verification?.State == Trust.VerificationState.Valid);
         text.Append("signers:");
         if (key is null)
         {
@@ -34,6 +37,10 @@ public static class BaselineWriter
             if (key.KeyHex.Length > 0)
             {
                 text.Append(CultureInfo.InvariantCulture, $"    sig_key: {Quote(key.KeyHex)}\n");
+            }
+            if (keyVerified)
+            {
+                text.Append("    verified: \"valid\"\n");
             }
         }
         // Before modules:, so that module lines appended to the file by hand still land in its list.
@@ -60,6 +67,10 @@ public static class BaselineWriter
                 if (signature.KeyHex.Length > 0)
                 {
                     text.Append(CultureInfo.InvariantCulture, $"    sig_key: {Quote(signature.KeyHex)}\n");
+                }
+                if (module.Verification?.State == Trust.VerificationState.Valid)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"    verified: \"valid\"  # by {Comment(module.Verification.VerifiedBy ?? "")}\n");
                 }
             }
         }

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using TaintWatch.Kernel;
 using TaintWatch.Modules;
+using TaintWatch.Trust;
 
 namespace TaintWatch.Cli;
 
 /// <summary>`taintwatch inspect FILE|MODULE...`: modinfo's output, plus what modinfo cannot read.</summary>
 public static class InspectCommand
 {
-    public sealed record Options(string[] Targets, bool All, string? Field, bool Strict, bool NullSeparated, bool Json, string? Release);
+    public sealed record Options(string[] Targets, bool All, string? Field, bool Strict, bool NullSeparated, bool Json, string? Release, string[]? TrustKeys = null);
 
     public static Command Create(GlobalOptions global)
     {
@@ -18,12 +19,13 @@ public static class InspectCommand
         var nul = new Option<bool>("--null", "-0") { Description = "Separate fields with NUL instead of newline, as modinfo -0." };
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
         var release = new Option<string?>("--kernel-release", "-k") { Description = "Kernel release whose modules to look in (default: the running kernel's, from --path.procfs)." };
-        var command = new Command("inspect", "Read module files as modinfo does — .modinfo fields, appended PKCS#7 or X.509 signature (signer, key, hash) — plus what modinfo cannot: sign-file -k signatures, RHEL 5/6 GPG signatures, build-id.\n\nExamples:\n  taintwatch inspect e1000\n  taintwatch inspect -F signer /lib/modules/$(uname -r)/extra/scini.ko.xz\n  taintwatch inspect --all")
+        var trustKeys = TrustOptions.KeysOption();
+        var command = new Command("inspect", "Read module files as modinfo does — .modinfo fields, appended PKCS#7 or X.509 signature (signer, key, hash) — plus what modinfo cannot: sign-file -k signatures, RHEL 5/6 GPG signatures, build-id; and check each signature against the keys the kernel trusts (sig_verified: valid, invalid, untrusted, revoked or unknown; sig_verified_by: the source holding the key).\n\nTrusted keys come from the kernel image (<rootfs>/lib/modules/<release>/vmlinuz, else <rootfs>/boot/vmlinuz-<release>), UEFI db and MokListRT (under --path.sysfs), and --trust.keys; revocations from dbx and MokListXRT.\n\nExamples:\n  taintwatch inspect e1000\n  taintwatch inspect -F signer /lib/modules/$(uname -r)/extra/scini.ko.xz\n  taintwatch inspect --trust.keys /etc/pki/site-module-key.der extra/scini.ko.xz\n  taintwatch inspect --all")
         {
-            targets, all, field, strict, nul, json, release,
+            targets, all, field, strict, nul, json, release, trustKeys,
         };
         command.SetAction(r => Run(
-            new Options(r.GetValue(targets) ?? [], r.GetValue(all), r.GetValue(field), r.GetValue(strict), r.GetValue(nul), r.GetValue(json), r.GetValue(release)),
+            new Options(r.GetValue(targets) ?? [], r.GetValue(all), r.GetValue(field), r.GetValue(strict), r.GetValue(nul), r.GetValue(json), r.GetValue(release), r.GetValue(trustKeys)),
             global.Paths(r), StandardOutput.Writer, Console.Error));
         return command;
     }
@@ -35,12 +37,15 @@ public static class InspectCommand
             error.WriteLine("taintwatch inspect: name a module file or module, or use --all. Try 'taintwatch inspect --help'.");
             return ExitCodes.Error;
         }
-        var release = options.Release;
-        if (string.IsNullOrEmpty(release))
-        {
-            var os = BoundedFile.ReadText(paths.OsRelease, 256);
-            release = os.Succeeded ? os.Value!.Trim() : null;
-        }
+        var os = BoundedFile.ReadText(paths.OsRelease, 256);
+        var running = os.Succeeded ? os.Value!.Trim() : null;
+        var release = string.IsNullOrEmpty(options.Release) ? running : options.Release;
+        // modinfo's own output (--modinfo) needs no verification; everything else checks signatures, with the
+        // trust anchors loaded on another core while the modules are read.
+        var verify = !options.Strict;
+        var trust = verify && !string.IsNullOrEmpty(release)
+            ? Task.Run(() => TrustStoreLoader.Load(new TrustStoreLoader.Options(paths, release!, options.TrustKeys ?? [], running, AnchorCache.DefaultDirectory())))
+            : null;
         var needsLocator = options.All || options.Targets.Any(t => !LooksLikeFile(t));
         if (needsLocator && string.IsNullOrEmpty(release))
         {
@@ -68,20 +73,35 @@ public static class InspectCommand
         var separator = options.NullSeparated ? '\0' : '\n';
         var summaryTable = options.All && options.Field is null && !options.Strict && !options.Json;
         var printModinfo = !options.Json && !summaryTable;
-        // Reading, decompressing and formatting run on every core; output keeps the order of the arguments.
+        Resolved Format(Resolved r) => !printModinfo || r.Inspection is not { Error: null } m ? r : r with
+        {
+            Text = options.Field is not null
+                ? ModinfoFormatter.FormatField(m, options.Field, options.Strict, separator, r.BuiltinName)
+                : ModinfoFormatter.Format(m, options.Strict, separator, r.BuiltinName),
+        };
+        // Reading, decompressing, hashing and formatting run on every core; output keeps the order of the arguments.
         var query = System.Collections.Concurrent.Partitioner.Create(work, loadBalance: true).AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount)
-            .Select(item =>
+            .Select(item => Resolve(item.Target, item.Location, locator, verify));
+        IEnumerable<Resolved> results;
+        TrustStore? store = null;
+        if (verify)
+        {
+            // Hashing is the costly part and needs no keys; the checks against the keys follow in one pass.
+            var inspected = query.ToList();
+            store = trust?.Result;
+            if (store is { IsEmpty: true })
             {
-                var r = Resolve(item.Target, item.Location, locator);
-                return !printModinfo || r.Inspection is not { Error: null } m ? r : r with
-                {
-                    Text = options.Field is not null
-                        ? ModinfoFormatter.FormatField(m, options.Field, options.Strict, separator, r.BuiltinName)
-                        : ModinfoFormatter.Format(m, options.Strict, separator, r.BuiltinName),
-                };
-            });
-        // Printing modinfo text streams results in order as they complete; JSON and the table need them all.
-        var results = printModinfo ? (IEnumerable<Resolved>)query : query.ToList();
+                error.WriteLine($"taintwatch inspect: no trusted key could be read ({SignatureVerifier.DescribeSources(store)}): signatures show as unknown");
+            }
+            results = inspected.AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount)
+                .Select(r => Format(WithVerification(r, store))).ToList();
+        }
+        else
+        {
+            // Printing modinfo text streams results in order as they complete; JSON and the table need them all.
+            var formatted = query.Select(Format);
+            results = printModinfo ? formatted : formatted.ToList();
+        }
 
         var failures = 0;
         if (options.Json)
@@ -98,7 +118,7 @@ public static class InspectCommand
         }
         else if (summaryTable)
         {
-            WriteSummary(output, results.Where(r => r.Inspection is not null).Select(r => r.Inspection!).ToList());
+            WriteSummary(output, results.Where(r => r.Inspection is not null).Select(r => r.Inspection!).ToList(), store);
         }
         foreach (var r in results)
         {
@@ -124,11 +144,23 @@ public static class InspectCommand
 
     private sealed record Resolved(ModuleInspection? Inspection, string? BuiltinName, string? Problem, string? Text = null);
 
-    private static Resolved Resolve(string target, ModuleLocation? location, ModuleLocator? locator)
+    private static Resolved WithVerification(Resolved r, TrustStore? store)
+    {
+        if (r.Inspection?.Evidence is not { } evidence)
+        {
+            return r;
+        }
+        var verification = store is null
+            ? SignatureVerification.Unknown("cannot tell which kernel's keys to check against: give -k RELEASE")
+            : SignatureVerifier.Verify(evidence, store);
+        return r with { Inspection = r.Inspection with { Verification = verification, Evidence = null } };
+    }
+
+    private static Resolved Resolve(string target, ModuleLocation? location, ModuleLocator? locator, bool verify)
     {
         if (location is null)
         {
-            return new Resolved(ModuleInspector.Inspect(target), null, null);
+            return new Resolved(ModuleInspector.Inspect(target, verify), null, null);
         }
         if (location.IsBuiltIn)
         {
@@ -136,23 +168,33 @@ public static class InspectCommand
             var inspection = new ModuleInspection("(builtin)", Modules.Compression.CompressionKind.None, 0, 0, fields, Modules.Signatures.ModuleSignature.Unsigned, null, null);
             return new Resolved(inspection, location.Name, null);
         }
-        return location.Found ? new Resolved(ModuleInspector.Inspect(location.Path!), null, null) : new Resolved(null, null, location.Problem);
+        return location.Found ? new Resolved(ModuleInspector.Inspect(location.Path!, verify), null, null) : new Resolved(null, null, location.Problem);
     }
 
     private static bool LooksLikeFile(string target) =>
         target.Contains('/', StringComparison.Ordinal) || ModuleNames.IsModuleFileName(Path.GetFileName(target)) || File.Exists(target);
 
-    private static void WriteSummary(TextWriter output, List<ModuleInspection> inspections)
+    private static void WriteSummary(TextWriter output, List<ModuleInspection> inspections, TrustStore? store)
     {
-        var table = new TextTable("MODULE", "SIGNATURE", "SIGNER", "SIG_KEY", "HASH", "FILE");
+        var table = new TextTable("MODULE", "SIGNATURE", "VERIFIED", "SIGNER", "SIG_KEY", "HASH", "FILE");
         foreach (var m in inspections)
         {
             var s = m.Signature;
-            table.Add(m.Name, s.StateName, s.Signer ?? "-", s.Key is null ? "-" : s.KeyHex, s.HashAlgorithm ?? "-", m.Path);
+            table.Add(m.Name, s.StateName, m.Verification?.StateName ?? "-", s.Signer ?? "-", s.Key is null ? "-" : s.KeyHex, s.HashAlgorithm ?? "-", m.Path);
         }
         table.Write(output);
         var byState = inspections.GroupBy(m => m.Signature.StateName).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
         output.WriteLine();
         output.WriteLine($"{inspections.Count} module files: {string.Join(", ", byState)}");
+        var verified = inspections.Where(m => m.Verification is not null).ToList();
+        if (verified.Count > 0)
+        {
+            var byVerdict = Enum.GetValues<VerificationState>().Select(v => $"{verified.Count(m => m.Verification!.State == v)} {v.ToString().ToLowerInvariant()}");
+            output.WriteLine($"{verified.Count} signatures verified: {string.Join(", ", byVerdict)}");
+        }
+        if (store is not null)
+        {
+            TrustOptions.WriteSources(output, store);
+        }
     }
 }

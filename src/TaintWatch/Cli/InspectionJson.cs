@@ -16,7 +16,7 @@ public static class InspectionJson
         w.WriteNumber("image_size", m.ImageSize);
         w.WriteString("error", m.Error);
         w.WriteString("build_id", m.BuildId);
-        WriteSignature(w, "signature", m.Signature);
+        WriteSignature(w, "signature", m.Signature, m.Verification);
         if (includeModInfo)
         {
             w.WriteStartArray("modinfo");
@@ -32,7 +32,7 @@ public static class InspectionJson
         w.WriteEndObject();
     }
 
-    public static void WriteSignature(Utf8JsonWriter w, string property, TaintWatch.Modules.Signatures.ModuleSignature s)
+    public static void WriteSignature(Utf8JsonWriter w, string property, TaintWatch.Modules.Signatures.ModuleSignature s, TaintWatch.Trust.SignatureVerification? verification = null)
     {
         w.WriteStartObject(property);
         w.WriteString("state", s.StateName);
@@ -50,6 +50,29 @@ public static class InspectionJson
         w.WriteBoolean("shown_by_modinfo", s.ShownByModinfo);
         w.WriteString("problem", s.Problem);
         w.WriteString("signature", s.Value is null ? null : HexFormat.Colon(s.Value));
+        if (verification is not null)
+        {
+            WriteVerification(w, verification);
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>"verification": {state, verified_by, problem, signature_checks, kernel_holds_key}.</summary>
+    public static void WriteVerification(Utf8JsonWriter w, TaintWatch.Trust.SignatureVerification v)
+    {
+        w.WriteStartObject("verification");
+        w.WriteString("state", v.StateName);
+        w.WriteString("verified_by", v.VerifiedBy);
+        w.WriteString("problem", v.Problem);
+        w.WriteBoolean("signature_checks", v.SignatureChecks);
+        if (v.KernelHoldsKey is bool held)
+        {
+            w.WriteBoolean("kernel_holds_key", held);
+        }
+        else
+        {
+            w.WriteNull("kernel_holds_key");
+        }
         w.WriteEndObject();
     }
 }

@@ -28,10 +28,11 @@ public static class RunCommand
         var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list, the host role's policy (YAML: signers and modules, globs allowed, and taint: the taint letters the role may carry; write one with `taintwatch baseline`). Loaded modules get expected=\"true\"/\"false\" labels and taintwatch_modules_unexpected counts the rest; with taint:, taintwatch_kernel_taint_unexpected marks set bits it does not allow. Re-read when it changes and on SIGHUP. Default: {DefaultExpectedFile} when it exists." };
         var fileTimeout = new Option<string>("--poll.module-file-timeout") { Description = "How long one module file may take to read (a hung NFS, FUSE or 9p mount under /lib/modules) before its signature is reported as unknown, \"timed out\"; the kernel's taint state and the other modules are served meanwhile.", DefaultValueFactory = _ => "10s" };
         var stuck = new Option<string>("--livepatch.stuck-after") { Description = "How long a live patch may stay in transition (some tasks not yet switched) before a \"stuck\" journal event.", DefaultValueFactory = _ => "1m" };
+        var trustKeys = TrustOptions.KeysOption();
         var journal = new Option<string>("--log.journal-socket") { Description = "journald's native socket.", DefaultValueFactory = _ => JournalWriter.DefaultSocket };
         var command = new Command("run", "Run the daemon: poll the kernel's taint state, serve Prometheus metrics, and write a journal event for every new taint bit, module load or unload, and replaced module file.\n\nExample:\n  taintwatch run --web.listen-address=127.0.0.1:9877 --poll.interval=5s")
         {
-            listen, path, interval, filesInterval, fileTimeout, uevents, expected, stuck, state, level, format, table, journal, webConfig,
+            listen, path, interval, filesInterval, fileTimeout, uevents, expected, stuck, trustKeys, state, level, format, table, journal, webConfig,
         };
         command.SetAction(r =>
         {
@@ -61,7 +62,7 @@ public static class RunCommand
                 return ExitCodes.Error;
             }
             var options = new DaemonOptions(r.GetValue(listen)!, r.GetValue(path)!, period, paths, r.GetValue(state)!, r.GetValue(level)!, r.GetValue(format)!, forced, r.GetValue(journal)!, filesPeriod, r.GetValue(uevents),
-                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, ModuleFileTimeout: filePatience, LivePatchStuck: stuckAfter);
+                r.GetValue(expected) ?? DefaultExpectedFile, BaselineOptional: r.GetValue(expected) is null, ModuleFileTimeout: filePatience, LivePatchStuck: stuckAfter, TrustKeys: r.GetValue(trustKeys));
             return Run(options, r.GetValue(webConfig) is { Length: > 0 } configPath ? configPath : null);
         });
         return command;

@@ -12,15 +12,17 @@ public static class StatusCommand
         var table = TableOption.Create();
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text." };
         var expected = new Option<string?>("--modules.expected-file") { Description = $"Expected-modules list (as for `taintwatch run`): each module is shown as expected or not. Default: {RunCommand.DefaultExpectedFile} when it exists." };
-        var command = new Command("status", "Report this host's kernel taint: the mask decoded with the right table, every loaded module with its taint letters and its file's signature (signer, key, hash) and whether that file is the loaded image, and a verdict. Exit code 0 = not tainted, 1 = tainted, 2 = error.")
+        var trustKeys = TrustOptions.KeysOption();
+        var command = new Command("status", "Report this host's kernel taint: the mask decoded with the right table, every loaded module with its taint letters, its file's signature (signer, key, hash) checked against the keys the kernel trusts (VERIFIED), and whether that file is the loaded image, and a verdict naming every module file whose signature is invalid, revoked or untrusted. Exit code 0 = not tainted, 1 = tainted, 2 = error.")
         {
-            table, json, expected,
+            table, json, expected, trustKeys,
         };
-        command.SetAction(result => Run(global.Paths(result), result.GetValue(table), result.GetValue(json), StandardOutput.Writer, Console.Error, result.GetValue(expected)));
+        command.SetAction(result => Run(global.Paths(result), result.GetValue(table), result.GetValue(json), StandardOutput.Writer, Console.Error, result.GetValue(expected), result.GetValue(trustKeys) ?? []));
         return command;
     }
 
-    public static int Run(KernelPaths paths, string? tableName, bool json, TextWriter output, TextWriter error, string? expectedFile = null)
+    /// <param name="trustKeys">--trust.keys; null leaves signatures unverified (tests of other concerns).</param>
+    public static int Run(KernelPaths paths, string? tableName, bool json, TextWriter output, TextWriter error, string? expectedFile = null, IReadOnlyList<string>? trustKeys = null)
     {
         if (!TableOption.TryResolveExplicit(tableName, paths, "status", error, out var table))
         {
@@ -41,7 +43,7 @@ public static class StatusCommand
             }
         }
         var snapshot = KernelSnapshotReader.Read(paths, table);
-        var host = ModuleFiles.Join(snapshot, paths, expected?.Rules);
+        var host = ModuleFiles.Join(snapshot, paths, expected?.Rules, trustKeys);
         var lifecycle = new Lifecycle.LifecycleWatch(paths);
         lifecycle.Refresh();
         var view = lifecycle.Build(snapshot, host, new Lifecycle.LifecycleState(), checkListing: true);

@@ -89,7 +89,7 @@ public static class StatusJson
             w.WriteBoolean("builtin", f?.Location.IsBuiltIn ?? false);
             JsonOutput.WriteBooleanOrNull(w, "file_matches_loaded", f?.MatchesLoaded);
             w.WriteString("file_match_evidence", f?.MatchEvidence);
-            InspectionJson.WriteSignature(w, "signature", status.Signature);
+            InspectionJson.WriteSignature(w, "signature", status.Signature, status.Verification);
             JsonOutput.WriteBooleanOrNull(w, "expected", status.Expected);
             w.WriteString("origin", status.Origin.Kind);
             w.WriteString("vermagic", status.Vermagic);

@@ -62,6 +62,15 @@ public sealed class StatusReport(HostStatus host, string? moduleDirectory, Secur
             var unknown = Host.Modules.Count(m => m.Signature.State == SignatureState.Unknown);
             var replaced = Host.Modules.Where(m => m.FileMatchesLoaded == false).Select(m => m.Name).ToList();
             var parts = new List<string>();
+            // Every module file whose signature does not verify, named with its path: the lines a ticket needs.
+            foreach (var state in new[] { Trust.VerificationState.Invalid, Trust.VerificationState.Revoked, Trust.VerificationState.Untrusted })
+            {
+                var files = Host.Modules.Where(m => m.Verification?.State == state).Select(m => m.FilePath ?? m.Name).ToList();
+                if (files.Count > 0)
+                {
+                    parts.Add($"{state.ToString().ToUpperInvariant()} signature: {string.Join(" ", files)}");
+                }
+            }
             if (unsigned.Count > 0)
             {
                 parts.Add($"unsigned module files: {string.Join(" ", unsigned)}");

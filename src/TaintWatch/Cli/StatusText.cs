@@ -72,14 +72,14 @@ public static class StatusText
         {
             return;
         }
-        string[] columns = ["MODULE", "TAINT", "SIGNATURE", "SIGNER", "SIG_KEY", "HASH", "FILE=LOADED", "ORIGIN", "FILE"];
-        var rows = new TextTable(expected is null ? columns : [.. columns[..8], "EXPECTED", columns[8]]);
+        string[] columns = ["MODULE", "TAINT", "SIGNATURE", "VERIFIED", "SIGNER", "SIG_KEY", "HASH", "FILE=LOADED", "ORIGIN", "FILE"];
+        var rows = new TextTable(expected is null ? columns : [.. columns[..9], "EXPECTED", .. columns[9..]]);
         foreach (var m in report.OrderedModules)
         {
             var sig = m.Signature;
-            string[] cells = [m.Name, m.Module.IsTainting ? m.Module.TaintLetters : "-", sig.StateName, sig.Signer ?? "-", ShortKey(sig), sig.HashAlgorithm ?? "-", MatchText(m.FileMatchesLoaded),
+            string[] cells = [m.Name, m.Module.IsTainting ? m.Module.TaintLetters : "-", sig.StateName, m.Verification?.StateName ?? "-", sig.Signer ?? "-", ShortKey(sig), sig.HashAlgorithm ?? "-", MatchText(m.FileMatchesLoaded),
                 m.Origin.Kind, m.FilePath ?? (m.IsBuiltIn ? "(builtin)" : "(not found)")];
-            rows.Add(expected is null ? cells : [.. cells[..8], m.Expected == true ? "yes" : "NO", cells[8]]);
+            rows.Add(expected is null ? cells : [.. cells[..9], m.Expected == true ? "yes" : "NO", .. cells[9..]]);
         }
         rows.Write(output, "  ");
         StatusLifecycleText.WriteModules(report, output);
@@ -99,6 +99,20 @@ public static class StatusText
         foreach (var m in unknown.Except(notFound))
         {
             output.WriteLine($"  {m.Name}: signature unknown: {m.Signature.Problem}");
+        }
+        foreach (var m in modules.Where(m => m.Verification is { State: not Trust.VerificationState.Valid, Problem: not null }).OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            output.WriteLine($"  {m.Name}: signature {m.Verification!.StateName}: {m.Verification.Problem}");
+        }
+        if (report.Host.Trust is { } trust)
+        {
+            output.WriteLine("  Trusted keys:");
+            var lines = new StringWriter();
+            TrustOptions.WriteSources(lines, trust);
+            foreach (var line in lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                output.WriteLine("    " + line);
+            }
         }
     }
 

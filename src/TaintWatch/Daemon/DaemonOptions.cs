@@ -18,7 +18,8 @@ public sealed record DaemonOptions(
     string? BaselineFile = null,
     bool BaselineOptional = false,
     TimeSpan? ModuleFileTimeout = null,
-    TimeSpan? LivePatchStuck = null)
+    TimeSpan? LivePatchStuck = null,
+    IReadOnlyList<string>? TrustKeys = null)
 {
     /// <summary>How long one module file may take to read before it is reported as timed out (default 10 s).</summary>
     public TimeSpan FileTimeout => ModuleFileTimeout ?? Modules.ModuleFileCache.DefaultTimeout;

@@ -27,6 +27,8 @@ public sealed class Poller : IDisposable
     private readonly ModuleFileCache _files;
     private readonly SnapshotCache _cache = new();
     private readonly BaselineWatcher _baseline;
+    private readonly Trust.TrustStoreCache _trust;
+    private Trust.TrustStore? _lastTrust;
     private readonly ConcurrentQueue<ModuleSighting> _sightings = new();
     private KernelSnapshot? _previous;
     private long _lastFileCheck;
@@ -55,6 +57,8 @@ public sealed class Poller : IDisposable
         _baseline = new BaselineWatcher(options.BaselineFile, options.BaselineOptional);
         _lifecycle = new Lifecycle.LifecycleWatch(options.Paths);
         _lifecycleMetrics = new LifecycleMetrics(metrics);
+        // The image's certificates are kept in the state directory: a restart need not unpack the image again.
+        _trust = new Trust.TrustStoreCache(options.Paths, options.TrustKeys ?? [], wake, Path.Combine(options.StateDirectory, "cache"));
     }
 
     /// <summary>Set by the loop: the uevent listener's problem, or null when it is listening (or not asked for).</summary>
@@ -102,8 +106,10 @@ public sealed class Poller : IDisposable
         // Live patches and the failure counters change without a module list or mask change: a change (or a patch in
         // transition, where time matters) rules the shortcut out.
         var lifecycleChanged = _lifecycle.Refresh();
-        // Pending work (events not yet in the journal, files still being read, a changed list) rules the shortcut out.
-        var pending = baselineChanged || lifecycleChanged || _outbox.HasUndelivered || _files.HasPending || sightings.Count > 0
+        var trust = _trust.For(snapshot.Release);
+        // Pending work (events not yet in the journal, files still being read, a changed list, trust anchors just
+        // loaded) rules the shortcut out.
+        var pending = baselineChanged || lifecycleChanged || !ReferenceEquals(trust, _lastTrust) || _outbox.HasUndelivered || _files.HasPending || sightings.Count > 0
             || UeventProblem != _health.ProblemOf(Collectors.Uevents);
         if (!filesDue && !pending && _previous is not null && IsUnchanged(snapshot, _previous))
         {
@@ -119,7 +125,15 @@ public sealed class Poller : IDisposable
             _lastFiles = _files.Resolve(snapshot, _options.Paths, _lastFiles, recheck: filesDue);
         }
         _lastFilesFor = snapshot.Modules;
-        var host = HostStatus.Build(snapshot, _lastFiles, _baseline.Current, _options.Paths);
+        if (trust is not null && !ReferenceEquals(trust, _lastTrust))
+        {
+            // Once per load: which keys module signatures are checked against, and why a source gave none.
+            var sources = trust.Sources.Where(t => t.Present || t.Kind == Trust.TrustSourceKind.KernelImage)
+                .Select(t => $"{t.Label} {t.Name}: {t.Certificates + t.Hashes}{(t.Problem is null ? "" : $" ({t.Problem})")}");
+            _sink.Log(trust.IsEmpty ? Priority.Warning : Priority.Info, $"trust anchors for module signatures: {string.Join("; ", sources)}");
+        }
+        _lastTrust = trust;
+        var host = HostStatus.Build(snapshot, _lastFiles, _baseline.Current, _options.Paths, trust);
         if (filesDue)
         {
             _lastFileCheck = now;
@@ -128,7 +142,7 @@ public sealed class Poller : IDisposable
         ReportHealth(snapshot, host);
 
         var gone = sightings.Where(s => s.Added && !snapshot.Modules.Any(m => m.Name == s.Name))
-            .Select(s => ModuleStatus.Resolve(s.AsLoadedModule(), _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, _options.Paths), _baseline.Current))
+            .Select(s => ModuleStatus.Resolve(s.AsLoadedModule(), _files.ResolveGone(s.AsLoadedModule(), snapshot.Release, _options.Paths), _baseline.Current, _options.Paths, snapshot.Release, trust, snapshot.SigEnforce is not null))
             .ToList();
         // Lifecycle (issue 17): unloaded taint carriers are remembered before judging which bits nobody explains.
         var state = _outbox.State;

@@ -54,6 +54,9 @@ public static class EventFields
             Add("MODULE_VERSION", m.Version);
             Add("MODULE_SRCVERSION", m.SrcVersion);
             Add("MODULE_SIGNATURE_PROBLEM", m.SignatureProblem);
+            Add("MODULE_SIGNATURE_VERIFIED", m.Verified);
+            Add("MODULE_SIGNATURE_VERIFIED_BY", m.VerifiedBy);
+            Add("MODULE_SIGNATURE_VERIFY_PROBLEM", m.VerifyProblem);
             Add("MODULE_EXPECTED", m.Expected switch { true => "1", false => "0", null => null });
         }
         if (e.LivePatch is { } p)

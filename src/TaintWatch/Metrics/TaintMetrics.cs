@@ -34,6 +34,7 @@ public sealed class TaintMetrics
     private readonly Histogram _pollDuration;
     private readonly Gauge _ready;
     private readonly Gauge _pendingFiles;
+    private readonly Gauge _trustedKeys;
 
     public TaintMetrics()
     {
@@ -45,7 +46,7 @@ public sealed class TaintMetrics
         _firstSeen = f.CreateGauge("taintwatch_kernel_taint_first_seen_timestamp_seconds", "When TaintWatch first saw this bit set during this boot.", "bit", "flag", "name");
         _kernelInfo = f.CreateGauge("taintwatch_kernel_info", "The running kernel and the taint table used to decode it.", "release", "taint_table");
         _moduleTainted = f.CreateGauge("taintwatch_module_tainted", "One series per taint letter carried by a loaded module.", "module", "flag", "name");
-        _signatureInfo = f.CreateGauge("taintwatch_module_signature_info", "Signature of each loaded module's file: state signed, unsigned or unknown (file not found or unreadable).", "module", "state", "sig_id", "signer", "sig_key", "sig_hashalgo", "expected");
+        _signatureInfo = f.CreateGauge("taintwatch_module_signature_info", "Signature of each loaded module's file: state signed, unsigned or unknown (file not found or unreadable); verified valid, invalid, untrusted, revoked or unknown against the keys the kernel trusts (none: unsigned, built in, or not checked yet).", "module", "state", "sig_id", "signer", "sig_key", "sig_hashalgo", "expected", "verified");
         _moduleInfo = f.CreateGauge("taintwatch_module_info", "Each loaded module's version, srcversion, licence, in-tree mark, file, where the file comes from (origin: kernel, updates, extra, weak-updates, built-in, other, unknown) and vermagic.", "module", "version", "srcversion", "license", "intree", "file", "expected", "origin", "vermagic");
         _unexpected = f.CreateGauge("taintwatch_modules_unexpected", "Loaded modules that no rule of the expected-modules file covers (absent when no such file is in use).", Unread);
         _fileMatches = f.CreateGauge("taintwatch_module_file_matches_loaded", "1 when the module file on disk is the image that was loaded (build-id, else srcversion); absent when it cannot be told.", "module");
@@ -61,10 +62,11 @@ public sealed class TaintMetrics
         _lastPoll = f.CreateGauge("taintwatch_last_poll_timestamp_seconds", "End of the last complete poll (Unix seconds).", Unread);
         _ready = f.CreateGauge("taintwatch_ready", "1 when the last poll read the kernel's taint mask; 0 before the first poll and while it cannot be read (the kernel's series are then absent; taintwatch_collector_success says which source failed).");
         _pendingFiles = f.CreateGauge("taintwatch_module_files_pending", "Files of loaded modules still being read; their signature is reported as unknown until read, or as timed out after --poll.module-file-timeout.", Unread);
+        _trustedKeys = f.CreateGauge("taintwatch_trusted_keys", "Certificates each trust source gave for verifying module signatures (kernel_image, db, MokListRT, keys_file) or revoked (dbx, MokListXRT, kernel_revocation_list; hashes included): 0 for a source that exists but gave none, so a broken anchor shows. Absent until the sources have been read.", "source");
         _pollDuration = f.CreateHistogram("taintwatch_poll_duration_seconds", "Time taken by one poll.", new HistogramConfiguration { Buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         var build = f.CreateGauge("taintwatch_build_info", "TaintWatch build.", "version", "revision", "runtime");
         build.WithLabels(BuildInfo.Version, BuildInfo.Revision, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription).Set(1);
-        foreach (var e in new[] { "loaded", "unloaded", "file_changed" })
+        foreach (var e in new[] { "loaded", "unloaded", "file_changed", "signature_not_verified" })
         {
             _moduleEvents.WithLabels(e);
         }
@@ -100,6 +102,9 @@ public sealed class TaintMetrics
                 break;
             case WatchEventKind.ModuleFileChanged:
                 _moduleEvents.WithLabels("file_changed").Inc();
+                break;
+            case WatchEventKind.ModuleSignatureNotVerified:
+                _moduleEvents.WithLabels("signature_not_verified").Inc();
                 break;
         }
         Exposition.Invalidate();
@@ -151,7 +156,7 @@ public sealed class TaintMetrics
             var sig = module.Signature;
             // "" without an expected-modules file: alert rules tell "no list" from "not on the list".
             var expected = module.Expected switch { true => "true", false => "false", null => "" };
-            signatures[[module.Name, sig.StateName, sig.Id ?? "", sig.Signer ?? "", sig.KeyHex, sig.HashAlgorithm ?? "", expected]] = 1;
+            signatures[[module.Name, sig.StateName, sig.Id ?? "", sig.Signer ?? "", sig.KeyHex, sig.HashAlgorithm ?? "", expected, module.VerificationName]] = 1;
             states[[sig.StateName]] += 1;
             var intree = module.InTree switch { true => "Y", false => "N", null => "" };
             infos[[module.Name, module.Version ?? "", module.SrcVersion ?? "", module.License ?? "", intree, module.FilePath ?? (module.IsBuiltIn ? "(builtin)" : ""), expected,
@@ -166,6 +171,13 @@ public sealed class TaintMetrics
         Sync(_moduleInfo, infos);
         Sync(_fileMatches, matches);
         Sync(_modules, states);
+        var trusted = new Dictionary<string[], double>(LabelComparer.Instance);
+        foreach (var source in host.Trust?.Sources.Where(s => s.Present || s.Kind == Trust.TrustSourceKind.KernelImage) ?? [])
+        {
+            var key = new[] { source.Label };
+            trusted[key] = trusted.GetValueOrDefault(key) + source.Certificates + source.Hashes;
+        }
+        Sync(_trustedKeys, trusted);
         if (host.Expected is null)
         {
             _unexpected.Unpublish();

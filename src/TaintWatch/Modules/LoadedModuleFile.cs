@@ -10,7 +10,8 @@ namespace TaintWatch.Modules;
 /// <param name="MatchesLoaded">True/false when build-id (else srcversion) could be compared; null when it cannot be told.</param>
 /// <param name="MatchEvidence">"build-id", "srcversion" or why nothing could be compared.</param>
 /// <param name="IsPending">The file is being read (within its deadline): nothing about it is known yet.</param>
-public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Location, ModuleInspection? Inspection, bool? MatchesLoaded, string MatchEvidence, bool IsPending = false)
+/// <param name="Origin">Where the file comes from, worked out with its read (weak-updates links followed off the poll loop); null when not read.</param>
+public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Location, ModuleInspection? Inspection, bool? MatchesLoaded, string MatchEvidence, bool IsPending = false, ModuleOrigin? Origin = null)
 {
     public ModuleSignature Signature => Inspection?.Signature
         ?? ModuleSignature.UnknownBecause(IsPending ? "module file not read yet" : Location.Problem ?? (Location.IsBuiltIn ? "built into the kernel image" : "module file not found"));
@@ -21,7 +22,7 @@ public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Locati
     /// <summary>A module whose file is being read.</summary>
     public static LoadedModuleFile Pending(LoadedModule module, ModuleLocation location) => new(module, location, null, null, "file not read yet", IsPending: true);
 
-    public static LoadedModuleFile For(LoadedModule module, ModuleLocation location, ModuleInspection? alreadyRead = null)
+    public static LoadedModuleFile For(LoadedModule module, ModuleLocation location, ModuleInspection? alreadyRead = null, ModuleOrigin? origin = null)
     {
         if (!location.Found)
         {
@@ -29,7 +30,7 @@ public sealed record LoadedModuleFile(LoadedModule Module, ModuleLocation Locati
         }
         var inspection = alreadyRead ?? ModuleInspector.Inspect(location.Path!);
         var (matches, evidence) = Compare(module, inspection);
-        return new LoadedModuleFile(module, location, inspection, matches, evidence);
+        return new LoadedModuleFile(module, location, inspection, matches, evidence, Origin: origin);
     }
 
     /// <summary>The build-id in /sys/module/*/notes identifies the image exactly; srcversion is the fallback.</summary>

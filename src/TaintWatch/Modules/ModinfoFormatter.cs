@@ -11,7 +11,7 @@ namespace TaintWatch.Modules;
 public static class ModinfoFormatter
 {
     /// <summary>Field names only TaintWatch prints, after modinfo's own.</summary>
-    public static readonly string[] ExtraFields = ["sig_state", "sig_problem", "sig_location", "sig_key_type", "sig_key_algo", "sig_created", "build-id", "compression"];
+    public static readonly string[] ExtraFields = ["sig_verified", "sig_verified_by", "sig_verify_problem", "sig_state", "sig_problem", "sig_location", "sig_key_type", "sig_key_algo", "sig_created", "build-id", "compression"];
 
     /// <param name="strict">Print exactly what modinfo prints, nothing more.</param>
     /// <param name="separator">'\n', or '\0' for modinfo -0.</param>
@@ -88,6 +88,18 @@ public static class ModinfoFormatter
 
     private static IEnumerable<KeyValuePair<string, string>> Extras(ModuleInspection m)
     {
+        if (m.Verification is { } verified)
+        {
+            yield return new("sig_verified", verified.StateName);
+            if (verified.VerifiedBy is not null)
+            {
+                yield return new("sig_verified_by", verified.VerifiedBy);
+            }
+            if (verified.Problem is not null)
+            {
+                yield return new("sig_verify_problem", verified.Problem);
+            }
+        }
         var sig = m.Signature;
         yield return new("sig_state", sig.StateName);
         if (sig.Problem is not null)

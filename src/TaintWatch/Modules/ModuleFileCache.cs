@@ -79,14 +79,15 @@ public sealed class ModuleFileCache : IDisposable
                 result[module.Name] = LoadedModuleFile.For(module, location);
                 continue;
             }
-            reads.Add((module, location, _reader.Start(location.Path!, paths.RootFs), known));
+            var release = snapshot.Release;
+            reads.Add((module, location, _reader.Start(location.Path!, paths.RootFs, () => ModuleOrigin.Of(location, paths, release)), known));
         }
         ModuleFileReader.WaitAll(reads.Select(r => r.Read).ToList(), _wait);
         foreach (var (module, location, read, known) in reads)
         {
             if (_reader.ResultOf(read) is { } inspection)
             {
-                result[module.Name] = LoadedModuleFile.For(module, location, inspection);
+                result[module.Name] = LoadedModuleFile.For(module, location, inspection, read.Origin);
                 continue;
             }
             HasPending = true;

@@ -38,7 +38,8 @@ public sealed class ModuleFileReader : IDisposable
         Timeout = timeout;
         _time = time ?? TimeProvider.System;
         _completed = completed;
-        _inspect = inspect ?? ModuleInspector.Inspect;
+        // Evidence for verification is taken while the file is read: hashing it later would mean reading it twice.
+        _inspect = inspect ?? (path => ModuleInspector.Inspect(path, collectEvidence: true));
     }
 
     public TimeSpan Timeout { get; }
@@ -66,10 +67,17 @@ public sealed class ModuleFileReader : IDisposable
 
         public ModuleInspection? Result { get; private set; }
 
+        /// <summary>Where the file comes from, worked out by the worker after the read (null without a classifier).</summary>
+        public ModuleOrigin? Origin { get; private set; }
+
+        /// <summary>Classifies the file on the worker (it may follow a symlink, which is I/O under /lib/modules).</summary>
+        internal Func<ModuleOrigin>? Classify { get; init; }
+
         public bool IsCompleted => _done.Task.IsCompleted;
 
-        internal void Complete(ModuleInspection result)
+        internal void Complete(ModuleInspection result, ModuleOrigin? origin)
         {
+            Origin = origin;
             Result = result;
             _done.SetResult(result);
         }
@@ -79,7 +87,8 @@ public sealed class ModuleFileReader : IDisposable
 
     /// <summary>Starts reading a file, or joins the read of it already under way.</summary>
     /// <param name="root">--path.rootfs: absolute symlinks (weak-updates) are followed under it.</param>
-    public Read Start(string path, string root = "/")
+    /// <param name="classify">Works out the file's origin on the worker, after the read.</param>
+    public Read Start(string path, string root = "/", Func<ModuleOrigin>? classify = null)
     {
         lock (_gate)
         {
@@ -89,7 +98,7 @@ public sealed class ModuleFileReader : IDisposable
                 EnsureWorkers(); // it may be queued behind a read that is stuck
                 return running;
             }
-            var read = new Read(path, root, _time.GetTimestamp());
+            var read = new Read(path, root, _time.GetTimestamp()) { Classify = classify };
             _inFlight[path] = read;
             _queue.Enqueue(read);
             EnsureWorkers();
@@ -177,12 +186,13 @@ public sealed class ModuleFileReader : IDisposable
                 worker.Current = read;
             }
             var result = ReadOne(read.Path, read.Root);
+            var origin = read.Classify?.Invoke();
             bool leave;
             lock (_gate)
             {
                 worker.Current = null;
                 _inFlight.Remove(read.Path);
-                read.Complete(result);
+                read.Complete(result, origin);
                 // A replacement was started while this one was stuck: leave when there are more than enough.
                 leave = _threads.Count > _workers && _queue.Count == 0;
                 if (leave)

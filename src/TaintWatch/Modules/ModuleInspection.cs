@@ -22,6 +22,12 @@ public sealed record ModuleInspection(
     string? BuildId,
     string? Error)
 {
+    /// <summary>What verifying the signature needs (digest of the signed bytes, parsed signature); null unless asked for.</summary>
+    public Trust.SignatureEvidence? Evidence { get; init; }
+
+    /// <summary>The signature checked against the trusted keys; null when not checked or the module is unsigned.</summary>
+    public Trust.SignatureVerification? Verification { get; init; }
+
     public static ModuleInspection Failed(string path, string error, long fileSize = 0, CompressionKind compression = CompressionKind.None) =>
         new(path, compression, fileSize, 0, [], ModuleSignature.UnknownBecause(error), null, error);
 

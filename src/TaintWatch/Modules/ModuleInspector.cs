@@ -11,7 +11,8 @@ public static class ModuleInspector
     /// <summary>Largest file read from disk; the 2 GB sparse file of the hostile-input tests stops here unread.</summary>
     public const long FileSizeLimit = ModuleDecompressor.DefaultOutputLimit;
 
-    public static ModuleInspection Inspect(string path)
+    /// <param name="collectEvidence">Also hash the signed bytes and parse the signature for verification (<see cref="Trust.SignatureVerifier"/>).</param>
+    public static ModuleInspection Inspect(string path, bool collectEvidence = false)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
         try
@@ -33,11 +34,11 @@ public static class ModuleInspector
             if (compression == CompressionKind.None)
             {
                 // Uncompressed: read only the regions needed, not the whole file.
-                return InspectImage(fullPath, file, length, compression);
+                return InspectImage(fullPath, file, length, compression, collectEvidence);
             }
             using var raw = PooledBytes.Rent((int)length);
             file.ReadExactly(raw.Array.AsSpan(0, (int)length), 0);
-            return Inspect(fullPath, raw.Memory);
+            return Inspect(fullPath, raw.Memory, collectEvidence);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -55,7 +56,7 @@ public static class ModuleInspector
     }
 
     /// <summary>Inspects file contents already in memory (the daemon and the fuzz tests use this).</summary>
-    public static ModuleInspection Inspect(string path, ReadOnlyMemory<byte> raw)
+    public static ModuleInspection Inspect(string path, ReadOnlyMemory<byte> raw, bool collectEvidence = false)
     {
         if (raw.Length == 0)
         {
@@ -64,7 +65,7 @@ public static class ModuleInspector
         var compression = ModuleDecompressor.Detect(raw.Span);
         if (compression == CompressionKind.None)
         {
-            return InspectImage(path, ByteSource.FromMemory(raw), raw.Length, compression);
+            return InspectImage(path, ByteSource.FromMemory(raw), raw.Length, compression, collectEvidence);
         }
         PooledBytes decompressed;
         try
@@ -79,14 +80,14 @@ public static class ModuleInspector
         ModuleInspection result;
         using (decompressed)
         {
-            result = InspectImage(path, ByteSource.FromMemory(decompressed.Memory), raw.Length, compression);
+            result = InspectImage(path, ByteSource.FromMemory(decompressed.Memory), raw.Length, compression, collectEvidence);
         }
         ReleaseLargeBuffers(decompressed.Length);
         return result;
     }
 
     /// <summary>Reads the uncompressed image; nothing returned refers to its bytes (they may be pooled).</summary>
-    private static ModuleInspection InspectImage(string path, ByteSource image, long fileSize, CompressionKind compression)
+    private static ModuleInspection InspectImage(string path, ByteSource image, long fileSize, CompressionKind compression, bool collectEvidence)
     {
         ElfImage? elf = null;
         string? error = null;
@@ -110,7 +111,10 @@ public static class ModuleInspector
             // Bytes after the ELF image without the signature marker: most likely a signed file cut short.
             signature = ModuleSignature.UnknownBecause($"{image.Length - ImageEnd(elf)} bytes follow the ELF image without a signature marker (truncated signature?)");
         }
-        return new ModuleInspection(path, compression, fileSize, image.Length, modinfo, signature, buildId, null);
+        return new ModuleInspection(path, compression, fileSize, image.Length, modinfo, signature, buildId, null)
+        {
+            Evidence = collectEvidence ? Trust.SignatureEvidence.Collect(image, signature) : null,
+        };
     }
 
     /// <summary>

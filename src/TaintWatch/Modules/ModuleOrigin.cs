@@ -25,7 +25,11 @@ public sealed record ModuleOrigin(string Kind, string? WeakTarget = null, string
     public bool IsOrphanedWeakUpdate => WeakTargetKernelInstalled == false;
 
     /// <summary>Classifies a located module; the release is the running kernel's.</summary>
-    public static ModuleOrigin Of(ModuleLocation location, KernelPaths paths, string? release)
+    /// <param name="followLinks">
+    /// False on the poll thread: a weak-updates link is then not read (that is file I/O under /lib/modules, which a
+    /// hung mount could block); the daemon follows it with the file's read, off the poll loop.
+    /// </param>
+    public static ModuleOrigin Of(ModuleLocation location, KernelPaths paths, string? release, bool followLinks = true)
     {
         if (location.IsBuiltIn)
         {
@@ -46,7 +50,7 @@ public sealed record ModuleOrigin(string Kind, string? WeakTarget = null, string
             "kernel" => new ModuleOrigin(Kernel),
             "updates" => new ModuleOrigin(Updates),
             "extra" => new ModuleOrigin(Extra),
-            "weak-updates" => WeakUpdate(path, paths),
+            "weak-updates" => followLinks ? WeakUpdate(path, paths) : new ModuleOrigin(WeakUpdates),
             _ => new ModuleOrigin(Other),
         };
     }

@@ -12,8 +12,9 @@ public sealed class HostStatus
 {
     private readonly Dictionary<string, ModuleStatus> _byName;
 
-    private HostStatus(KernelSnapshot snapshot, List<ModuleStatus> modules, ExpectedModules? expected)
+    private HostStatus(KernelSnapshot snapshot, List<ModuleStatus> modules, ExpectedModules? expected, Trust.TrustStore? trust)
     {
+        Trust = trust;
         Snapshot = snapshot;
         Modules = modules;
         Expected = expected;
@@ -32,10 +33,14 @@ public sealed class HostStatus
     /// <summary>The key that signs the kernel's own loaded modules, or null when none is loaded and readable.</summary>
     public KernelSigningKey? SigningKey { get; }
 
+    /// <summary>The trust anchors module signatures were verified against; null when none are loaded (yet).</summary>
+    public Trust.TrustStore? Trust { get; }
+
     public ModuleStatus? this[string module] => _byName.GetValueOrDefault(module);
 
     /// <param name="files">Each loaded module's file by module name (<see cref="ModuleFileCache"/>).</param>
     /// <param name="paths">The roots read, so that each module's origin can be told; null leaves origins unknown.</param>
-    public static HostStatus Build(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, ExpectedModules? expected, KernelPaths? paths = null) =>
-        new(snapshot, snapshot.Modules.Select(m => ModuleStatus.Resolve(m, files.GetValueOrDefault(m.Name), expected, paths, snapshot.Release)).ToList(), expected);
+    /// <param name="trust">Trust anchors to verify signatures against; null to leave them unverified.</param>
+    public static HostStatus Build(KernelSnapshot snapshot, IReadOnlyDictionary<string, LoadedModuleFile> files, ExpectedModules? expected, KernelPaths? paths = null, Trust.TrustStore? trust = null) =>
+        new(snapshot, snapshot.Modules.Select(m => ModuleStatus.Resolve(m, files.GetValueOrDefault(m.Name), expected, paths, snapshot.Release, trust, snapshot.SigEnforce is not null)).ToList(), expected, trust);
 }

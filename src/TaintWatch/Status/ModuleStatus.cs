@@ -2,6 +2,7 @@ using TaintWatch.Baseline;
 using TaintWatch.Kernel;
 using TaintWatch.Modules;
 using TaintWatch.Modules.Signatures;
+using TaintWatch.Trust;
 
 namespace TaintWatch.Status;
 
@@ -17,6 +18,16 @@ namespace TaintWatch.Status;
 public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, bool? Expected, ModuleOrigin Origin)
 {
     public string Name => Module.Name;
+
+    /// <summary>
+    /// The signature checked against the keys the kernel trusts; for a module whose file cannot be read, the
+    /// kernel's own verdict from its E letter. Null for unsigned and built-in modules, a file still being read,
+    /// and while no trust anchors are loaded.
+    /// </summary>
+    public SignatureVerification? Verification { get; init; }
+
+    /// <summary>The verdict's word for metrics, tables and baselines: valid, invalid, untrusted, revoked, unknown, or "none".</summary>
+    public string VerificationName => Verification?.StateName ?? "none";
 
     /// <summary>The file's signature, or why it is unknown.</summary>
     public ModuleSignature Signature => File?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
@@ -47,13 +58,41 @@ public sealed record ModuleStatus(LoadedModule Module, LoadedModuleFile? File, b
     /// Needs an operator's look: outside the expected list, or, where there is no list, carrying taint letters or
     /// not known to be signed.
     /// </summary>
-    public bool IsConcerning => Expected == false || Expected is null && (Module.IsTainting || Signature.State != SignatureState.Signed);
+    /// <remarks>A file whose signature is invalid or revoked always needs a look: the expected list matches signer
+    /// names, which the file itself claims.</remarks>
+    public bool IsConcerning => Verification?.State is VerificationState.Invalid or VerificationState.Revoked
+        || Expected == false || Expected is null && (Module.IsTainting || Signature.State != SignatureState.Signed);
 
     /// <param name="paths">Where the module tree is, to tell the file's origin; null leaves it unknown.</param>
-    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected, KernelPaths? paths = null, string? release = null)
+    /// <param name="kernelChecksSignatures">The kernel verifies module signatures (CONFIG_MODULE_SIG: sig_enforce is
+    /// there to read), so a missing E letter means it accepted the signature.</param>
+    public static ModuleStatus Resolve(LoadedModule module, LoadedModuleFile? file, ExpectedModules? expected, KernelPaths? paths = null, string? release = null,
+        TrustStore? trust = null, bool kernelChecksSignatures = false)
     {
         var signature = file?.Signature ?? ModuleSignature.UnknownBecause("kernel release unknown: module files cannot be found");
-        var origin = file is not null && paths is not null ? ModuleOrigin.Of(file.Location, paths, release) : new ModuleOrigin(ModuleOrigin.Unknown);
-        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature), origin);
+        // Worked out with the file's read, off the poll loop; until then from the path alone (no link followed here).
+        var origin = file?.Origin ?? (file is not null && paths is not null ? ModuleOrigin.Of(file.Location, paths, release, followLinks: false) : new ModuleOrigin(ModuleOrigin.Unknown));
+        var verification = Verify(module, file, trust, kernelChecksSignatures);
+        return new ModuleStatus(module, file, expected?.IsExpected(module.Name, signature, verification), origin) { Verification = verification };
+    }
+
+    private static SignatureVerification? Verify(LoadedModule module, LoadedModuleFile? file, TrustStore? trust, bool kernelChecksSignatures)
+    {
+        if (trust is null || file is null || file.IsPending || file.Location.IsBuiltIn)
+        {
+            return null;
+        }
+        if (file.Inspection is { Error: null, Evidence: { } evidence })
+        {
+            return trust.Verify(evidence);
+        }
+        if (file.Inspection is { Error: null })
+        {
+            return null; // unsigned: nothing to verify
+        }
+        // No readable file: what the kernel itself decided when it loaded the module.
+        return kernelChecksSignatures && (module.Sys?.Taint is not null || module.Proc is not null)
+            ? SignatureVerification.FromKernel(module.TaintLetters.Contains('E', StringComparison.Ordinal))
+            : null;
     }
 }

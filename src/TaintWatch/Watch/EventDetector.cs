@@ -1,6 +1,7 @@
 using TaintWatch.Logging;
 using TaintWatch.Modules.Signatures;
 using TaintWatch.Status;
+using TaintWatch.Trust;
 
 namespace TaintWatch.Watch;
 
@@ -25,8 +26,10 @@ public static class EventDetector
             state.Bits.Clear();
             state.Modules.Clear();
             state.MismatchedFiles.Clear();
-            state.Outbox.Clear();
+            state.UnverifiedFiles.Clear();
             state.PendingAtStart.Clear();
+            state.PendingLate.Clear();
+            state.Outbox.Clear();
             state.Initialized = false;
             state.Sequence = 0;
         }
@@ -64,10 +67,15 @@ public static class EventDetector
                 {
                     state.PendingAtStart.Add(module.Name);
                 }
+                if (late)
+                {
+                    state.PendingLate.Add(module.Name);
+                }
                 continue;
             }
             state.Modules.Add(module.Name);
-            var atStart = startOfBoot || state.PendingAtStart.Remove(module.Name);
+            var atStart = state.PendingAtStart.Remove(module.Name) || startOfBoot;
+            var seenLate = state.PendingLate.Remove(module.Name) || late;
             if (atStart && !module.IsConcerning)
             {
                 continue; // modules already loaded at boot are only reported when they need attention
@@ -75,7 +83,7 @@ public static class EventDetector
             var taint = module.Module.IsTainting ? $" with taint ({module.Module.TaintLetters})" : "";
             events.Add(context.New(WatchEventKind.ModuleLoaded, module.IsConcerning ? Priority.Warning : Priority.Info, module.Name,
                 $"Module {module.Name} {(atStart ? "loaded at start" : "loaded")}{taint}, {Describe(module.Signature)}{(module.Expected == false ? ", NOT in the expected-modules list" : "")}")
-                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = late });
+                with { Module = Facts(module), PresentAtStart = atStart, SeenLate = seenLate });
         }
         foreach (var module in transient)
         {
@@ -87,10 +95,12 @@ public static class EventDetector
                 with { Module = new ModuleFacts(module.Name), Transient = true });
         }
         state.PendingAtStart.RemoveWhere(n => host[n] is null);
+        state.PendingLate.RemoveWhere(n => host[n] is null);
         foreach (var name in state.Modules.Where(n => host[n] is null).ToList())
         {
             state.Modules.Remove(name);
             state.MismatchedFiles.Remove(name);
+            state.UnverifiedFiles.Remove(name);
             events.Add(context.New(WatchEventKind.ModuleUnloaded, Priority.Info, name, $"Module {name} unloaded")
                 with { Module = new ModuleFacts(name), SeenLate = late });
         }
@@ -105,9 +115,27 @@ public static class EventDetector
         {
             state.MismatchedFiles.Remove(name);
         }
+        // A loaded module's file whose signature no longer verifies (changed on disk, or a key revoked): once until
+        // it verifies again. Only verdicts on a file count; the kernel's own (from E) is stated when it loads.
+        foreach (var module in host.Modules.Where(m => NotVerifying(m) && !state.UnverifiedFiles.Contains(m.Name)))
+        {
+            state.UnverifiedFiles.Add(module.Name);
+            var v = module.Verification!;
+            events.Add(context.New(WatchEventKind.ModuleSignatureNotVerified, v.State == VerificationState.Untrusted ? Priority.Warning : Priority.Critical, module.Name,
+                $"Signature of module file {module.FilePath} (loaded module {module.Name}) is {v.StateName}: {v.Problem}")
+                with { Module = Facts(module) });
+        }
+        foreach (var name in state.UnverifiedFiles.Where(n => host[n] is { } m && m.Verification?.State == VerificationState.Valid).ToList())
+        {
+            state.UnverifiedFiles.Remove(name);
+        }
         state.Initialized = true;
         return events;
     }
+
+    private static bool NotVerifying(ModuleStatus m) =>
+        m.Verification is { State: VerificationState.Invalid or VerificationState.Revoked or VerificationState.Untrusted, VerifiedBy: not "running kernel" }
+        && m.File?.IsPending != true;
 
     private static string Describe(ModuleSignature signature) => signature.State switch
     {
@@ -120,7 +148,8 @@ public static class EventDetector
     {
         var signature = module.Signature;
         return new ModuleFacts(module.Name, module.Module.TaintLetters, signature.StateName, signature.Signer, signature.Key is null ? null : signature.KeyHex,
-            signature.HashAlgorithm, module.FilePath, module.Version, module.Module.Sys?.SrcVersion, signature.Problem, module.Expected);
+            signature.HashAlgorithm, module.FilePath, module.Version, module.Module.Sys?.SrcVersion, signature.Problem, module.Expected,
+            module.Verification?.StateName, module.Verification?.VerifiedBy, module.Verification?.Problem);
     }
 
     /// <summary>Numbers events in the state's sequence, so each has a stable identity.</summary>

@@ -51,6 +51,9 @@ public static class StateEventFormat
             {
                 w.WriteBoolean("expected", expected);
             }
+            w.WriteString("verified", m.Verified);
+            w.WriteString("verified_by", m.VerifiedBy);
+            w.WriteString("verify_problem", m.VerifyProblem);
             w.WriteEndObject();
         }
         w.WriteBoolean("seen_late", e.SeenLate);
@@ -125,7 +128,8 @@ public static class StateEventFormat
             result = result with
             {
                 Module = new ModuleFacts(Text(m, "name") ?? throw new JsonException("a module event without a module name"), Text(m, "taint"), Text(m, "signature"), Text(m, "signer"),
-                    Text(m, "sig_key"), Text(m, "sig_hashalgo"), Text(m, "file"), Text(m, "version"), Text(m, "srcversion"), Text(m, "signature_problem"), expected),
+                    Text(m, "sig_key"), Text(m, "sig_hashalgo"), Text(m, "file"), Text(m, "version"), Text(m, "srcversion"), Text(m, "signature_problem"), expected,
+                    Text(m, "verified"), Text(m, "verified_by"), Text(m, "verify_problem")),
             };
         }
         return result;

@@ -126,6 +126,7 @@ public sealed class StateStore(string directory)
         w.WriteEndObject();
         WriteStrings(w, "modules", s.Modules);
         WriteStrings(w, "mismatched_files", s.MismatchedFiles);
+        WriteStrings(w, "unverified_files", s.UnverifiedFiles);
         w.WriteStartArray("outbox");
         foreach (var e in s.Outbox)
         {
@@ -170,6 +171,14 @@ public sealed class StateStore(string directory)
         foreach (var m in root.GetProperty("mismatched_files").EnumerateArray())
         {
             state.MismatchedFiles.Add(m.GetString() ?? throw new JsonException("a module name is null"));
+        }
+        // Added after version 2 was first written: absent in older files.
+        if (root.TryGetProperty("unverified_files", out var unverified))
+        {
+            foreach (var m in unverified.EnumerateArray())
+            {
+                state.UnverifiedFiles.Add(m.GetString() ?? throw new JsonException("a module name is null"));
+            }
         }
         foreach (var e in root.GetProperty("outbox").EnumerateArray())
         {

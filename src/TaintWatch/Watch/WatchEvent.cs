@@ -8,6 +8,7 @@ public enum WatchEventKind
     ModuleLoaded,
     ModuleUnloaded,
     ModuleFileChanged,
+    ModuleSignatureNotVerified,
     WatcherStarted,
     WatcherStopped,
     TaintUnexpected,
@@ -64,6 +65,9 @@ public sealed record TaintBitFacts(int Bit, char Letter, string Name, ulong Mask
 /// <summary>A module's facts as an event states them; only <see cref="Name"/> for an unload.</summary>
 /// <param name="TaintLetters">Its taint letters ("" for none); null for an unload, which states no more than the name.</param>
 /// <param name="Expected">Whether the expected-modules list covers it; null without a list.</param>
+/// <param name="Verified">Its signature checked against the trusted keys (valid, invalid, untrusted, revoked, unknown); null when not checked.</param>
+/// <param name="VerifiedBy">The source holding the key.</param>
+/// <param name="VerifyProblem">Why the signature is not valid.</param>
 public sealed record ModuleFacts(
     string Name,
     string? TaintLetters = null,
@@ -75,7 +79,10 @@ public sealed record ModuleFacts(
     string? Version = null,
     string? SrcVersion = null,
     string? SignatureProblem = null,
-    bool? Expected = null);
+    bool? Expected = null,
+    string? Verified = null,
+    string? VerifiedBy = null,
+    string? VerifyProblem = null);
 
 /// <summary>A live patch as an event states it.</summary>
 /// <param name="Change">present, applied, enabled, disabled, removed or stuck.</param>
@@ -94,6 +101,7 @@ public static class WatchEventKinds
         (WatchEventKind.ModuleLoaded, "module-loaded"),
         (WatchEventKind.ModuleUnloaded, "module-unloaded"),
         (WatchEventKind.ModuleFileChanged, "module-file-changed"),
+        (WatchEventKind.ModuleSignatureNotVerified, "module-signature-not-verified"),
         (WatchEventKind.WatcherStarted, "watcher-started"),
         (WatchEventKind.WatcherStopped, "watcher-stopped"),
         (WatchEventKind.TaintUnexpected, "taint-unexpected"),
@@ -128,6 +136,7 @@ public static class MessageIds
     public const string ModuleLoaded = "5d2f8a1c6e9b4f7a8c3d0e5b2a7f9c82";
     public const string ModuleUnloaded = "a9c3e6f1b4d7482e9f5a1c8d3b6e0f93";
     public const string ModuleFileChanged = "f2b8d5a1e7c3496d8b0f4a2e6c9d1b04";
+    public const string ModuleSignatureNotVerified = "522c373debd34d5c9505549d0d6b713f";
     public const string WatcherStarted = "1e7c4a9d2f5b483c9e6a0d3f8b1c5e15";
     public const string WatcherStopped = "6b0d3f8e2a5c4d9f8a1e7c4b0d2f6a26";
     public const string TaintUnexpected = "7f9ca986e8cb41178421e8ad17dfb0eb";
@@ -143,6 +152,7 @@ public static class MessageIds
         WatchEventKind.ModuleLoaded => ModuleLoaded,
         WatchEventKind.ModuleUnloaded => ModuleUnloaded,
         WatchEventKind.ModuleFileChanged => ModuleFileChanged,
+        WatchEventKind.ModuleSignatureNotVerified => ModuleSignatureNotVerified,
         WatchEventKind.WatcherStarted => WatcherStarted,
         WatchEventKind.TaintUnexpected => TaintUnexpected,
         WatchEventKind.TaintUnexplained => TaintUnexplained,

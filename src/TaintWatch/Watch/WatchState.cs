@@ -16,6 +16,18 @@ public sealed class WatchState
 
     public SortedSet<string> MismatchedFiles { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Modules loaded when watching began this boot whose files were still being read then: when reported, they
+    /// are reported as present at start, not as loaded since. In memory only (a restart reports them late anyway).
+    /// </summary>
+    public HashSet<string> PendingAtStart { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Likewise for modules found at the first poll after a restart: reported as seen late when read.</summary>
+    public HashSet<string> PendingLate { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Loaded modules whose file's signature was reported as no longer verifying (invalid, revoked, untrusted).</summary>
+    public SortedSet<string> UnverifiedFiles { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Events decided and persisted but not yet confirmed sent to the journal.</summary>
     public List<WatchEvent> Outbox { get; } = [];
 
@@ -23,12 +35,6 @@ public sealed class WatchState
     public bool Initialized { get; set; }
 
     public long Sequence { get; set; }
-
-    /// <summary>
-    /// Modules loaded when watching began whose files were still being read then: reported "at start" once read.
-    /// Not persisted: after a restart they are simply reported as seen late.
-    /// </summary>
-    public HashSet<string> PendingAtStart { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Live patches, unloaded taint carriers and what the lifecycle events already reported (issue 17).</summary>
     public Lifecycle.LifecycleState Lifecycle { get; } = new();

@@ -72,7 +72,7 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("taintwatch_kernel_tainted_mask 536883201", metrics);
         Assert.Contains("taintwatch_kernel_info{release=\"3.10.0-1160.21.1.el7.x86_64\",taint_table=\"rhel7.3\"} 1", metrics);
         Assert.Contains("taintwatch_module_tainted{module=\"scini\",flag=\"E\",name=\"UNSIGNED_MODULE\"} 1", metrics);
-        Assert.Contains("taintwatch_module_signature_info{module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"\"} 1", metrics);
+        Assert.Contains("taintwatch_module_signature_info{module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"\",verified=\"none\"} 1", metrics);
         Assert.Contains("taintwatch_module_signature_info{module=\"overlay\",state=\"signed\",sig_id=\"X509\",signer=\"Red Hat Enterprise Linux kernel signing key\"", metrics);
         Assert.Contains("taintwatch_module_file_matches_loaded{module=\"xfs\"} 0", metrics);
         Assert.Contains("taintwatch_module_file_matches_loaded{module=\"scini\"} 1", metrics);
@@ -228,13 +228,13 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
         using var daemon = new DaemonProcess(_tree, _journal.Socket, State, "200ms", "--modules.expected-file", expected);
         daemon.WaitReady();
         var metrics = daemon.ScrapeUntil(m => m.Contains("taintwatch_modules_unexpected 0", StringComparison.Ordinal));
-        Assert.Contains("taintwatch_module_signature_info{module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"true\"} 1", metrics);
+        Assert.Contains("taintwatch_module_signature_info{module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"true\",verified=\"none\"} 1", metrics);
         Assert.Contains("taintwatch_collector_success{collector=\"baseline\"} 1", metrics);
 
         AddModule("intruder", "OE");
         metrics = daemon.ScrapeUntil(m => m.Contains("taintwatch_modules_unexpected 1", StringComparison.Ordinal));
         Assert.Contains("module=\"intruder\",state=\"unknown\"", metrics);
-        Assert.Matches("taintwatch_module_signature_info\\{module=\"intruder\",[^}]*expected=\"false\"\\} 1", metrics);
+        Assert.Matches("taintwatch_module_signature_info\\{module=\"intruder\",[^}]*expected=\"false\",verified=\"(none|untrusted)\"\\} 1", metrics);
         Assert.Equal("", Promtool(metrics));
         Wait.Until(() => Events(TaintWatch.Watch.MessageIds.ModuleLoaded).Any(e => e["MODULE"] == "intruder"), 10_000, () => "no load event");
         var loaded = Events(TaintWatch.Watch.MessageIds.ModuleLoaded).Single(e => e["MODULE"] == "intruder");
@@ -257,7 +257,7 @@ public sealed class DaemonIntegrationTests(ITestOutputHelper log) : IDisposable
         using var daemon = new DaemonProcess(_tree, _journal.Socket, State, "200ms", "--poll.uevents=false");
         daemon.WaitReady();
         var metrics = daemon.Scrape();
-        Assert.Contains("module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"\"} 1", metrics);
+        Assert.Contains("module=\"scini\",state=\"unsigned\",sig_id=\"\",signer=\"\",sig_key=\"\",sig_hashalgo=\"\",expected=\"\",verified=\"none\"} 1", metrics);
         Assert.DoesNotMatch("(?m)^taintwatch_modules_unexpected ", metrics);
         Assert.DoesNotContain("collector=\"baseline\"", metrics);
         Assert.DoesNotContain("collector=\"uevents\"", metrics); // only the timed poll: nothing to report

@@ -158,7 +158,7 @@ public sealed class ReloadTests : IDisposable
         File.SetLastWriteTimeUtc(expected, written);
         daemon.Hangup();
         var metrics = daemon.ScrapeUntil(m => m.Contains("taintwatch_modules_unexpected 1", StringComparison.Ordinal));
-        Assert.Matches("taintwatch_module_signature_info\\{module=\"scini\",[^}]*expected=\"false\"\\} 1", metrics);
+        Assert.Matches("taintwatch_module_signature_info\\{module=\"scini\",[^}]*expected=\"false\"[^}]*\\} 1", metrics);
         Assert.False(daemon.HasExited, daemon.Stderr);
     }
 

@@ -20,7 +20,7 @@ public class PackagingTests(ITestOutputHelper log)
         // Every alert has a firing test, and the quiet cases (out-of-tree only, untainted) are tested for each.
         var alerts = Regex.Matches(File.ReadAllText(Path.Combine(Prometheus, "taintwatch-alerts.yml")), @"- alert: (\w+)").Select(m => m.Groups[1].Value).ToList();
         var tests = File.ReadAllText(Path.Combine(Prometheus, "taintwatch-alerts.test.yml"));
-        Assert.Equal(13, alerts.Count);
+        Assert.Equal(16, alerts.Count);
         foreach (var alert in alerts)
         {
             Assert.Matches($@"alertname: {alert}\n\s+exp_alerts:\n\s+- exp_labels", tests);

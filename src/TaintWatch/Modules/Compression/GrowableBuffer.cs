@@ -25,6 +25,22 @@ internal sealed class GrowableBuffer(int initialSize, int limit) : IDisposable
 
     public void Advance(int count) => Length += count;
 
+    public int Capacity => Math.Min(_data.Length, limit);
+
+    public int FreeSpaceLength() => Capacity - Length;
+
+    /// <summary>Doubles the buffer (up to the limit) even when it is not full: for decoders that need a block's worth of room.</summary>
+    public void Grow()
+    {
+        if (_data.Length < limit)
+        {
+            var bigger = PooledBytes.RentArray((int)Math.Min((long)_data.Length * 2, limit));
+            _data.AsSpan(0, Length).CopyTo(bigger);
+            PooledBytes.ReturnArray(_data);
+            _data = bigger;
+        }
+    }
+
     public ReadOnlySpan<byte> Written => _data.AsSpan(0, Length);
 
     /// <summary>Hands the rented array over to a <see cref="PooledBytes"/>; this buffer is empty afterwards.</summary>

@@ -12,6 +12,9 @@ public static class ModuleDecompressor
     /// </summary>
     public const int DefaultOutputLimit = 512 * 1024 * 1024;
 
+    /// <summary>How much output a decoder produces between two questions to a caller that may stop early.</summary>
+    internal const int ProgressStep = 4 << 20;
+
     public static CompressionKind Detect(ReadOnlySpan<byte> data) => data switch
     {
         [0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0x00, ..] => CompressionKind.Xz,

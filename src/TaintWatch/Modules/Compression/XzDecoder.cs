@@ -45,7 +45,9 @@ internal static partial class XzDecoder
     [LibraryImport("liblzma.so.5", EntryPoint = "lzma_end")]
     private static unsafe partial void End(LzmaStream* stream);
 
-    public static unsafe PooledBytes Decode(ReadOnlyMemory<byte> input, int limit)
+    /// <param name="enough">When given, asked after every few MiB of output whether the caller has what it needs;
+    /// true stops decoding there (the rest, and the stream's integrity check at its end, are not read).</param>
+    public static unsafe PooledBytes Decode(ReadOnlyMemory<byte> input, int limit, Func<ReadOnlySpan<byte>, bool>? enough = null)
     {
         using var output = new GrowableBuffer((int)Math.Min(input.Length * 5L, limit), limit);
         LzmaStream stream = default;
@@ -75,6 +77,10 @@ internal static partial class XzDecoder
                     {
                         throw ModuleDecompressor.TooLarge("xz", limit);
                     }
+                    if (enough is not null && space.Length > ModuleDecompressor.ProgressStep)
+                    {
+                        space = space[..ModuleDecompressor.ProgressStep];
+                    }
                     fixed (byte* outPtr = space)
                     {
                         stream.NextOut = outPtr;
@@ -89,6 +95,10 @@ internal static partial class XzDecoder
                     if (result != 0)
                     {
                         throw new ModuleFormatException(Describe(result));
+                    }
+                    if (enough is not null && enough(output.Written))
+                    {
+                        return output.Detach();
                     }
                 }
             }

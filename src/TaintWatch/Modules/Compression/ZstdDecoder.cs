@@ -41,7 +41,8 @@ internal static unsafe partial class ZstdDecoder
     [LibraryImport("libzstd.so.1", EntryPoint = "ZSTD_getFrameContentSize")]
     private static partial ulong FrameContentSize(byte* source, nuint size);
 
-    public static PooledBytes Decode(ReadOnlyMemory<byte> input, int limit)
+    /// <param name="enough">As for <see cref="XzDecoder.Decode"/>: asked every few MiB whether to stop early.</param>
+    public static PooledBytes Decode(ReadOnlyMemory<byte> input, int limit, Func<ReadOnlySpan<byte>, bool>? enough = null)
     {
         nint context;
         try
@@ -79,6 +80,10 @@ internal static unsafe partial class ZstdDecoder
                     {
                         throw ModuleDecompressor.TooLarge("zstd", limit);
                     }
+                    if (enough is not null && space.Length > ModuleDecompressor.ProgressStep)
+                    {
+                        space = space[..ModuleDecompressor.ProgressStep];
+                    }
                     nuint result;
                     Buffer outBuffer;
                     fixed (byte* destination = space)
@@ -90,6 +95,10 @@ internal static unsafe partial class ZstdDecoder
                     if (IsError(result) != 0)
                     {
                         throw new ModuleFormatException($"zstd data is corrupt: {Marshal.PtrToStringAnsi(ErrorName(result))}");
+                    }
+                    if (enough is not null && enough(output.Written))
+                    {
+                        return output.Detach();
                     }
                     var inputDone = inBuffer.Position == inBuffer.Size;
                     if (result == 0 && inputDone)
