@@ -13,7 +13,7 @@ namespace TaintWatch.Tests.Docs;
 
 /// <summary>
 /// A TaintMetrics registry updated as Daemon/Poller.cs updates it after the first poll of a fixture host: the
-/// snapshot, the module files joined, collector health, the events detected and counted, posture, the lifecycle
+/// snapshot, the module files joined and their signatures verified, collector health, the events detected and counted, posture, the lifecycle
 /// (taint policy, unexplained taint, live patches, failure counters, listing mismatch), the poll timed.
 /// </summary>
 public static partial class DaemonMetrics
@@ -24,7 +24,8 @@ public static partial class DaemonMetrics
     public static TaintMetrics FirstPoll(KernelPaths paths, ExpectedModules? expected = null, DateTimeOffset? now = null)
     {
         var snapshot = KernelSnapshotReader.Read(paths);
-        var host = TaintWatch.Cli.ModuleFiles.Join(snapshot, paths, expected);
+        // The daemon always checks signatures: the kernel image's keys, UEFI db and MokListRT, no --trust.keys.
+        var host = TaintWatch.Cli.ModuleFiles.Join(snapshot, paths, expected, trustKeys: []);
         var metrics = new TaintMetrics();
         using var sink = new EventSink("console", "error", JournalWriter.DefaultSocket, TextWriter.Null);
         var health = new CollectorHealth(sink);
