@@ -125,7 +125,7 @@ public sealed class JsonSchemaTests
             {
                 Taint = kind is WatchEventKind.TaintFlagSet or WatchEventKind.TaintPresentAtStart or WatchEventKind.TaintUnexpected or WatchEventKind.TaintUnexplained
                     ? new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]) : null,
-                Module = kind is WatchEventKind.ModuleLoaded or WatchEventKind.ModuleFileChanged ? new ModuleFacts("scini", "OE", "unknown", SignatureProblem: "timed out", Expected: true)
+                Module = kind is WatchEventKind.ModuleLoaded or WatchEventKind.ModuleFileChanged or WatchEventKind.ModuleSignatureNotVerified ? new ModuleFacts("scini", "OE", "signed", SignatureProblem: null, Expected: true, Verified: "invalid", VerifiedBy: "/boot/vmlinuz-3.10.0-1160.el7.x86_64", VerifyProblem: "digest mismatch")
                     : kind is WatchEventKind.ModuleUnloaded or WatchEventKind.ModulesListingMismatch ? new ModuleFacts("scini") : null,
                 SeenLate = true,
                 MatchEvidence = kind == WatchEventKind.ModuleFileChanged ? "build-id" : null,
@@ -149,6 +149,7 @@ public sealed class JsonSchemaTests
         lifecycle.LivePatches["kpatch_1"] = "1 1";
         lifecycle.TransitionSince["kpatch_1"] = 1_700_000_100.25;
         lifecycle.ReportedStuck.Add("kpatch_1");
+        state.UnverifiedFiles.Add("scini");
         var store = new StateStore(tree.Root);
         Assert.Null(store.Save(state));
         AssertValid("state-file.schema.json", File.ReadAllText(store.Path), "state.json");
