@@ -4,6 +4,7 @@ using TaintWatch.Baseline;
 using TaintWatch.Daemon;
 using TaintWatch.Journal;
 using TaintWatch.Kernel;
+using TaintWatch.Lifecycle;
 using TaintWatch.Metrics;
 using TaintWatch.Tests.Support;
 using TaintWatch.Watch;
@@ -12,15 +13,19 @@ namespace TaintWatch.Tests.Docs;
 
 /// <summary>
 /// A TaintMetrics registry updated as Daemon/Poller.cs updates it after the first poll of a fixture host: the
-/// snapshot, the module files joined, collector health, the events detected and counted, posture, the poll timed.
+/// snapshot, the module files joined and their signatures verified, collector health, the events detected and counted, posture, the lifecycle
+/// (taint policy, unexplained taint, live patches, failure counters, listing mismatch), the poll timed.
 /// </summary>
 public static partial class DaemonMetrics
 {
-    public static TaintMetrics FirstPoll(string fixture, ExpectedModules? expected = null, DateTimeOffset? now = null)
+    public static TaintMetrics FirstPoll(string fixture, ExpectedModules? expected = null, DateTimeOffset? now = null) =>
+        FirstPoll(Repo.FixturePaths(fixture), expected, now);
+
+    public static TaintMetrics FirstPoll(KernelPaths paths, ExpectedModules? expected = null, DateTimeOffset? now = null)
     {
-        var paths = Repo.FixturePaths(fixture);
         var snapshot = KernelSnapshotReader.Read(paths);
-        var host = TaintWatch.Cli.ModuleFiles.Join(snapshot, paths, expected);
+        // The daemon always checks signatures: the kernel image's keys, UEFI db and MokListRT, no --trust.keys.
+        var host = TaintWatch.Cli.ModuleFiles.Join(snapshot, paths, expected, trustKeys: []);
         var metrics = new TaintMetrics();
         using var sink = new EventSink("console", "error", JournalWriter.DefaultSocket, TextWriter.Null);
         var health = new CollectorHealth(sink);
@@ -28,6 +33,10 @@ public static partial class DaemonMetrics
         var unreadable = host.Modules.Count(m => m.File?.Inspection?.Error is not null);
         health.Report(Collectors.Signatures, unreadable == 0 ? null : $"{unreadable} module files unreadable");
         var state = new WatchState();
+        var lifecycle = new LifecycleWatch(paths);
+        lifecycle.Refresh();
+        LifecycleWatch.Remember(state.Lifecycle, snapshot, [], startOfBoot: true, firstPollOfProcess: true);
+        var view = lifecycle.Build(snapshot, host, state.Lifecycle, checkListing: true);
         if (snapshot.TaintMask is not null)
         {
             foreach (var e in EventDetector.Detect(state, host, now ?? DateTimeOffset.UnixEpoch.AddSeconds(1_700_000_000), firstPollOfProcess: true))
@@ -37,6 +46,7 @@ public static partial class DaemonMetrics
         }
         metrics.UpdatePosture(SecurityPostureReader.Read(paths), host.SigningKey);
         metrics.Update(host, state, health.Success, host.Modules.Count(m => m.File?.IsPending == true));
+        new LifecycleMetrics(metrics).Update(view);
         metrics.ObservePoll(TimeSpan.FromMilliseconds(1), now ?? DateTimeOffset.UnixEpoch.AddSeconds(1_700_000_000));
         return metrics;
     }

@@ -14,15 +14,19 @@ public sealed class JournalDocTests
     private static HashSet<string> DocumentedFields() =>
         DocTables.Rows(DocTables.Sections(Doc)["Fields"]).Select(r => DocTables.Codes(r[0]).Single()).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>An event of each kind with every fact it can carry, so every field EventFields can write appears.</summary>
+    /// <summary>An event of each kind with every fact it can carry (live patch, explanation and listing too), so every field EventFields can write appears.</summary>
     private static IEnumerable<WatchEvent> EveryEvent() => Enum.GetValues<WatchEventKind>().Select(kind => new WatchEvent(kind, 4, "m", "boot/kind/subject/1", "rhel8.6", "4.18.0-372.el8.x86_64")
     {
         Taint = new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]),
-        Module = new ModuleFacts("scini", "OE", "signed", "signer", "AA:BB", "sha256", "/lib/modules/x/scini.ko", "1.0", "ABC", "problem", Expected: false),
+        Module = new ModuleFacts("scini", "OE", "signed", "signer", "AA:BB", "sha256", "/lib/modules/x/scini.ko", "1.0", "ABC", "problem", Expected: false,
+            Verified: "untrusted", VerifiedBy: "/boot/vmlinuz-4.18.0-372.el8.x86_64", VerifyProblem: "no trusted source holds key AA:BB"),
         SeenLate = true,
         Transient = true,
         PresentAtStart = true,
         MatchEvidence = "build-id",
+        Explanation = "set while TaintWatch was watching",
+        Listing = "sysfs-only",
+        LivePatch = new LivePatchFacts("kpatch_1", "stuck", "1", "1", ["vmlinux"], 2, 60),
     });
 
     [Fact]

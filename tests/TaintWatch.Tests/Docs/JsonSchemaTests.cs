@@ -86,6 +86,30 @@ public sealed class JsonSchemaTests
         AssertValid("decode.schema.json", run.Stdout, $"decode --json {value}");
     }
 
+    /// <summary>The real-log corpus too: its golden outputs are what scan-log prints for each log (ScanLogGoldenTests).</summary>
+    [Fact]
+    public void Every_scan_log_golden_output_validates()
+    {
+        var goldens = Directory.GetFiles(Path.Combine(Repo.Root, "tests", "golden", "scan-log"), "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Assert.True(goldens.Count > 100, $"only {goldens.Count} scan-log golden files");
+        foreach (var golden in goldens)
+        {
+            AssertValid("scan-log.schema.json", File.ReadAllText(golden), Path.GetRelativePath(Repo.Root, golden));
+        }
+    }
+
+    [Fact]
+    public void The_scan_log_schema_names_every_report_and_module_event_kind()
+    {
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, "docs", "json", "scan-log.schema.json")));
+        static List<string> Enum(JsonElement property) => property.GetProperty("enum").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var properties = schema.RootElement.GetProperty("properties");
+        var reportKinds = Enum(properties.GetProperty("reports").GetProperty("items").GetProperty("properties").GetProperty("kind"));
+        Assert.Equal(System.Enum.GetNames<TaintWatch.KernelLog.ReportKind>().Select(n => n.ToLowerInvariant()), reportKinds);
+        var eventKinds = Enum(properties.GetProperty("module_events").GetProperty("items").GetProperty("properties").GetProperty("event"));
+        Assert.Equal(System.Enum.GetNames<TaintWatch.KernelLog.ModuleLoadEventKind>(), eventKinds);
+    }
+
     [Fact]
     public void The_state_file_StateStore_writes_validates_with_every_kind_of_event()
     {
@@ -99,13 +123,33 @@ public sealed class JsonSchemaTests
         {
             state.Outbox.Add(new WatchEvent(kind, 4, "m", $"b/{WatchEventKinds.Name(kind)}/x/1", "rhel7.3", "3.10.0-1160.el7.x86_64")
             {
-                Taint = kind is WatchEventKind.TaintFlagSet or WatchEventKind.TaintPresentAtStart ? new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]) : null,
-                Module = kind is WatchEventKind.ModuleLoaded or WatchEventKind.ModuleFileChanged ? new ModuleFacts("scini", "OE", "unknown", SignatureProblem: "timed out", Expected: true)
-                    : kind == WatchEventKind.ModuleUnloaded ? new ModuleFacts("scini") : null,
+                Taint = kind is WatchEventKind.TaintFlagSet or WatchEventKind.TaintPresentAtStart or WatchEventKind.TaintUnexpected or WatchEventKind.TaintUnexplained
+                    ? new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]) : null,
+                Module = kind is WatchEventKind.ModuleLoaded or WatchEventKind.ModuleFileChanged or WatchEventKind.ModuleSignatureNotVerified ? new ModuleFacts("scini", "OE", "signed", SignatureProblem: null, Expected: true, Verified: "invalid", VerifiedBy: "/boot/vmlinuz-3.10.0-1160.el7.x86_64", VerifyProblem: "digest mismatch")
+                    : kind is WatchEventKind.ModuleUnloaded or WatchEventKind.ModulesListingMismatch ? new ModuleFacts("scini") : null,
                 SeenLate = true,
                 MatchEvidence = kind == WatchEventKind.ModuleFileChanged ? "build-id" : null,
+                Explanation = kind == WatchEventKind.TaintUnexplained ? "set while TaintWatch was watching" : null,
+                Listing = kind == WatchEventKind.ModulesListingMismatch ? "sysfs-only" : null,
+                LivePatch = kind == WatchEventKind.LivePatchChanged ? new LivePatchFacts("kpatch_1", "applied", "1", "0", ["vmlinux", "xfs"], 3)
+                    : kind == WatchEventKind.LivePatchStuck ? new LivePatchFacts("kpatch_1", "stuck", "1", "1", ["vmlinux"], 1, 75) : null,
             });
         }
+        // The lifecycle memory with something in each of its members.
+        var lifecycle = state.Lifecycle;
+        lifecycle.BootId = state.BootId;
+        lifecycle.Letters["scini"] = "POE";
+        lifecycle.UnloadedCarriers['O'] = new SortedSet<string>(["vboxdrv"], StringComparer.Ordinal);
+        lifecycle.PresentAtStart.Add(0);
+        lifecycle.SetWhileWatching.Add(13);
+        lifecycle.KnownBits.UnionWith([0, 13]);
+        lifecycle.ReportedUnexpected.Add(13);
+        lifecycle.ReportedUnexplained.Add(12);
+        lifecycle.ReportedHidden.Add("hider");
+        lifecycle.LivePatches["kpatch_1"] = "1 1";
+        lifecycle.TransitionSince["kpatch_1"] = 1_700_000_100.25;
+        lifecycle.ReportedStuck.Add("kpatch_1");
+        state.UnverifiedFiles.Add("scini");
         var store = new StateStore(tree.Root);
         Assert.Null(store.Save(state));
         AssertValid("state-file.schema.json", File.ReadAllText(store.Path), "state.json");

@@ -1,4 +1,5 @@
 using TaintWatch.Baseline;
+using TaintWatch.Tests.Support;
 using TaintWatch.Watch;
 
 namespace TaintWatch.Tests.Docs;
@@ -16,10 +17,19 @@ public sealed class MetricsDocTests
             StringComparer.Ordinal);
     }
 
-    /// <summary>Every optional series present: a tainted host, an expected-modules list, a taint event counted.</summary>
+    /// <summary>
+    /// Every optional series present: a tainted host with a live patch and a module hidden from /proc/modules, an
+    /// expected-modules list with a taint policy, the kernel's failure counters, a taint event counted.
+    /// </summary>
     private static async Task<Dictionary<string, (string Type, SortedSet<string> Labels)>> Exported()
     {
-        var metrics = DaemonMetrics.FirstPoll("rhel79-scini", new ExpectedModules([], []));
+        using var tree = new TempTree("rhel79-scini");
+        tree.Write("sys/kernel/warn_count", "3\n");
+        tree.Write("sys/kernel/oops_count", "0\n");
+        tree.Write("sys/kernel/livepatch/kpatch_1/enabled", "1\n");
+        tree.Write("sys/kernel/livepatch/kpatch_1/transition", "0\n");
+        tree.Write("sys/module/hider/initstate", "live\n");
+        var metrics = DaemonMetrics.FirstPoll(tree.Paths, new ExpectedModules([], [], ["P"]));
         metrics.CountEvent(new WatchEvent(WatchEventKind.TaintFlagSet, 4, "test") { Taint = new TaintBitFacts(13, 'E', "UNSIGNED_MODULE", 8192, ["scini"]) });
         return DaemonMetrics.Families(await DaemonMetrics.ExpositionAsync(metrics));
     }

@@ -5,13 +5,14 @@ namespace TaintWatch.Tests.KernelLog;
 
 /// <summary>
 /// Golden outputs, as kmod's testsuite keeps them: for every fixture log (tests/fixtures/logs and real-logs) the
-/// real `scan-log --json` is compared with tests/fixtures/golden/scan-log/&lt;folder&gt;/&lt;log&gt;.json.
+/// real `scan-log --json` is compared with tests/golden/scan-log/&lt;folder&gt;/&lt;log&gt;.json (beside the status and
+/// metrics goldens: one golden root).
 /// After an intended change, regenerate with `UPDATE_GOLDEN=1 dotnet test … --filter ScanLogGolden` and review
 /// the diff in git.
 /// </summary>
 public class ScanLogGoldenTests
 {
-    private static readonly string GoldenRoot = Path.Combine(Repo.Root, "tests", "fixtures", "golden", "scan-log");
+    private static readonly string GoldenRoot = Path.Combine(Repo.Root, "tests", "golden", "scan-log");
 
     public static TheoryData<string, string> Logs()
     {
