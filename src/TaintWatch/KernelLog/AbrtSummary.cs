@@ -41,6 +41,6 @@ public static class AbrtSummary
         {
             return null;
         }
-        return new ModuleList([.. names.Select(n => new ModuleListEntry(n, "", null, false))], null, null, [], false);
+        return new ModuleList([.. names.Select(n => new ModuleListEntry(n, "", null, false))], null, null, false);
     }
 }

@@ -3,8 +3,8 @@ using TaintWatch.Kernel;
 
 namespace TaintWatch.KernelLog;
 
-/// <summary>A parsed "Modules linked in:" line with its "[last unloaded: …]" and "Unloaded tainted modules:".</summary>
-public sealed partial record ModuleList(IReadOnlyList<ModuleListEntry> Modules, string? LastUnloaded, string? LastUnloadedLetters, IReadOnlyList<ModuleListEntry> UnloadedTainted, bool CutShort)
+/// <summary>A parsed "Modules linked in:" line with its "[last unloaded: …]"; <see cref="ParseUnloadedTainted"/> reads "Unloaded tainted modules:" (kept on the report).</summary>
+public sealed partial record ModuleList(IReadOnlyList<ModuleListEntry> Modules, string? LastUnloaded, string? LastUnloadedLetters, bool CutShort)
 {
     /// <summary>More than any kernel loads: past this a list is garbage.</summary>
     public const int MaxModules = 20_000;
@@ -43,7 +43,7 @@ public sealed partial record ModuleList(IReadOnlyList<ModuleListEntry> Modules, 
                 break;
             }
         }
-        return new ModuleList(modules, lastName, lastLetters, [], cut);
+        return new ModuleList(modules, lastName, lastLetters, cut);
     }
 
     /// <summary>Parses "Unloaded tainted modules: foo(OE):1 bar(P):2".</summary>

@@ -81,8 +81,8 @@ public sealed class PolicyAlertTests(QemuScenario qemu, Xunit.Abstractions.ITest
         Assert.Contains("taintwatch_kernel_taint_unexpected{bit=\"15\",flag=\"K\",name=\"LIVEPATCH\"} 1", Policy("2-unloaded.metrics"));
         Assert.Contains("taintwatch_kernel_taint_unexpected{bit=\"15\",flag=\"K\",name=\"LIVEPATCH\"} 0", Policy("3-k-allowed.metrics"));
         Assert.Contains("taintwatch_module_signature_info{module=\"tw_staging\",state=\"signed\"", Policy("4-staging.metrics"));
-        Assert.Contains("expected=\"false\"} 1", Series(Policy("4-staging.metrics"), "taintwatch_module_signature_info{module=\"tw_staging\""), StringComparison.Ordinal);
-        Assert.Contains("expected=\"true\"} 1", Series(Policy("5-staging-allowed.metrics"), "taintwatch_module_signature_info{module=\"tw_staging\""), StringComparison.Ordinal);
+        Assert.Contains("expected=\"false\",verified=\"untrusted\"} 1", Series(Policy("4-staging.metrics"), "taintwatch_module_signature_info{module=\"tw_staging\""), StringComparison.Ordinal);
+        Assert.Contains("expected=\"true\",verified=\"untrusted\"} 1", Series(Policy("5-staging-allowed.metrics"), "taintwatch_module_signature_info{module=\"tw_staging\""), StringComparison.Ordinal);
     }
 
     [Fact]
