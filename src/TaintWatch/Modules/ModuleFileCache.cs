@@ -131,11 +131,11 @@ public sealed class ModuleFileCache : IDisposable
             var known = _locatorStamp;
             var current = _locator;
             _locatorLoadStarted = TimeProvider.System.GetTimestamp();
-            _locatorLoad = Task.Factory.StartNew(() =>
+            _locatorLoad = _reader.Run(() =>
             {
                 var stamp = FileIdentity.Of(Path.Combine(paths.ModuleDirectory(release), "modules.dep"), out _);
                 return current is not null && stamp == known ? (current, known) : (ModuleLocator.Load(paths, release), stamp);
-            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            });
         }
         if (_locatorLoad is { } load)
         {

@@ -73,6 +73,9 @@ public sealed class ModuleFileReader : IDisposable
         /// <summary>Classifies the file on the worker (it may follow a symlink, which is I/O under /lib/modules).</summary>
         internal Func<ModuleOrigin>? Classify { get; init; }
 
+        /// <summary>Other work on the module tree (reading modules.dep) run in place of a file read; see <see cref="Run{T}"/>.</summary>
+        internal Action? Job { get; init; }
+
         public bool IsCompleted => _done.Task.IsCompleted;
 
         internal void Complete(ModuleInspection result, ModuleOrigin? origin)
@@ -105,6 +108,37 @@ public sealed class ModuleFileReader : IDisposable
             Monitor.PulseAll(_gate);
             return read;
         }
+    }
+
+    /// <summary>
+    /// Runs other work on the module tree (reading modules.dep) on these threads: a hung mount stalls it as it would
+    /// a file, never the caller, and no thread is created for it (a thread made every check would leave its stack
+    /// in glibc's cache, resident).
+    /// </summary>
+    public Task<T> Run<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Job()
+        {
+            try
+            {
+                done.SetResult(work());
+            }
+#pragma warning disable CA1031 // handed to the waiting caller
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                done.SetException(e);
+            }
+        }
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Enqueue(new Read("", "/", _time.GetTimestamp()) { Job = Job });
+            EnsureWorkers();
+            Monitor.PulseAll(_gate);
+        }
+        return done.Task;
     }
 
     /// <summary>Waits until every read has finished or <paramref name="budget"/> has passed; true when all finished.</summary>
@@ -185,14 +219,26 @@ public sealed class ModuleFileReader : IDisposable
                 read.Running = _time.GetTimestamp();
                 worker.Current = read;
             }
-            var result = ReadOne(read.Path, read.Root);
-            var origin = read.Classify?.Invoke();
+            ModuleInspection? result = null;
+            ModuleOrigin? origin = null;
+            if (read.Job is { } job)
+            {
+                job();
+            }
+            else
+            {
+                result = ReadOne(read.Path, read.Root);
+                origin = read.Classify?.Invoke();
+            }
             bool leave;
             lock (_gate)
             {
                 worker.Current = null;
-                _inFlight.Remove(read.Path);
-                read.Complete(result, origin);
+                if (result is not null)
+                {
+                    _inFlight.Remove(read.Path);
+                    read.Complete(result, origin);
+                }
                 // A replacement was started while this one was stuck: leave when there are more than enough.
                 leave = _threads.Count > _workers && _queue.Count == 0;
                 if (leave)
