@@ -32,17 +32,6 @@ public sealed class LifecycleDaemonTests : IDisposable
         Directory.CreateDirectory(_tree.PathOf($"sys/kernel/livepatch/{name}/vmlinux/cmdline_proc_show,1"));
     }
 
-    private static string Promtool(string metrics)
-    {
-        var start = new ProcessStartInfo("promtool", ["check", "metrics"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(start)!;
-        p.StandardInput.Write(metrics);
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? output.Trim() : "exit " + p.ExitCode + ": " + output;
-    }
-
     [Fact]
     public void Live_patches_counters_hidden_modules_and_the_taint_policy_reach_metrics_and_journal()
     {
@@ -60,7 +49,7 @@ public sealed class LifecycleDaemonTests : IDisposable
         Assert.Contains("taintwatch_modules_listing_mismatch 0", metrics);
         Assert.Contains("origin=\"extra\",vermagic=", metrics); // scini, from extra/
         Assert.DoesNotContain("taintwatch_livepatch_enabled", metrics.Split('\n').Where(l => !l.StartsWith('#')).Aggregate("", (a, l) => a + l + "\n"), StringComparison.Ordinal);
-        Assert.Equal("", Promtool(metrics));
+        Assert.Equal("", Promtool.CheckMetrics(metrics));
         Assert.Single(Events(MessageIds.TaintUnexpected), e => e["TAINT_FLAG"] == "T" && e["MODULE"] == "overlay");
 
         // A live patch arrives (its module carries K) and stays in transition; WARNs are counted.
@@ -106,7 +95,7 @@ public sealed class LifecycleDaemonTests : IDisposable
         var unexplained = Assert.Single(Events(MessageIds.TaintUnexplained));
         Assert.Equal("C", unexplained["TAINT_FLAG"]);
         Assert.Contains("set while TaintWatch was watching", unexplained["TAINT_EXPLANATION"], StringComparison.Ordinal);
-        Assert.Equal("", Promtool(metrics));
+        Assert.Equal("", Promtool.CheckMetrics(metrics));
     }
 
     [Fact]

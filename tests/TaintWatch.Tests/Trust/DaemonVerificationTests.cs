@@ -10,17 +10,6 @@ public sealed class DaemonVerificationTests : IDisposable
     private readonly TrustedHost _host = new();
     private readonly Journald _journal = new();
 
-    private static string Promtool(string metrics)
-    {
-        var start = new ProcessStartInfo("promtool", ["check", "metrics"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(start)!;
-        p.StandardInput.Write(metrics);
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? output.Trim() : "exit " + p.ExitCode + ": " + output;
-    }
-
     [Fact]
     public void Metrics_say_verified_and_a_tampered_file_raises_one_critical_event()
     {
@@ -32,7 +21,7 @@ public sealed class DaemonVerificationTests : IDisposable
         Assert.DoesNotMatch("verified=\"(invalid|untrusted|revoked|unknown)\"", metrics);
         // No UEFI here: only the image's source is served, never a 0 for a source that does not exist.
         Assert.DoesNotContain("source=\"db\"", metrics, StringComparison.Ordinal);
-        Assert.Equal("", Promtool(metrics));
+        Assert.Equal("", Promtool.CheckMetrics(metrics));
 
         _host.Tamper("jbd2");
         metrics = daemon.ScrapeUntil(m => m.Contains("verified=\"invalid\"", StringComparison.Ordinal));
