@@ -37,6 +37,8 @@ public static class InspectCommand
             error.WriteLine("taintwatch inspect: name a module file or module, or use --all. Try 'taintwatch inspect --help'.");
             return ExitCodes.Error;
         }
+        // A short batch job: background (concurrent) collections would only add a thread's work to every pass.
+        System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
         var os = BoundedFile.ReadText(paths.OsRelease, 256);
         var running = os.Succeeded ? os.Value!.Trim() : null;
         var release = string.IsNullOrEmpty(options.Release) ? running : options.Release;
@@ -79,65 +81,85 @@ public static class InspectCommand
                 ? ModinfoFormatter.FormatField(m, options.Field, options.Strict, separator, r.BuiltinName)
                 : ModinfoFormatter.Format(m, options.Strict, separator, r.BuiltinName),
         };
-        // Reading, decompressing, hashing and formatting run on every core; output keeps the order of the arguments.
-        var query = System.Collections.Concurrent.Partitioner.Create(work, loadBalance: true).AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount)
-            .Select(item => Resolve(item.Target, item.Location, locator, verify));
-        IEnumerable<Resolved> results;
+        // Reading, decompressing, hashing, checking and formatting run on every core, and results are printed in
+        // the order of the arguments as they come. Signatures are checked in the same pass once the keys are loaded
+        // (a cached image takes milliseconds); a file hashed before that waits, with those after it, for the keys.
+        var failures = 0;
+        var collected = printModinfo ? null : new List<ModuleInspection>(work.Count);
         TrustStore? store = null;
-        if (verify)
+        var keysReported = !verify;
+        void ReportKeys()
         {
-            // Hashing is the costly part and needs no keys; the checks against the keys follow in one pass.
-            var inspected = query.ToList();
+            keysReported = true;
             store = trust?.Result;
             if (store is { IsEmpty: true })
             {
                 error.WriteLine($"taintwatch inspect: no trusted key could be read ({SignatureVerifier.DescribeSources(store)}): signatures show as unknown");
             }
-            results = inspected.AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount)
-                .Select(r => Format(WithVerification(r, store))).ToList();
         }
-        else
+        Resolved Job((string Target, ModuleLocation? Location) item)
         {
-            // Printing modinfo text streams results in order as they complete; JSON and the table need them all.
-            var formatted = query.Select(Format);
-            results = printModinfo ? formatted : formatted.ToList();
+            var r = Resolve(item.Target, item.Location, locator, verify);
+            var waitsForKeys = verify && r.Inspection?.Evidence is not null && trust is { IsCompleted: false };
+            return waitsForKeys ? r : Format(WithVerification(r, trust?.Result));
         }
+        Resolved? Settle(Resolved r)
+        {
+            if (r.Inspection?.Evidence is null)
+            {
+                return r;
+            }
+            if (trust is { IsCompleted: false })
+            {
+                return null;
+            }
+            if (!keysReported)
+            {
+                ReportKeys();
+            }
+            return Format(WithVerification(r, trust?.Result));
+        }
+        void Emit(Resolved r)
+        {
+            if (r.Inspection is not null)
+            {
+                collected?.Add(r.Inspection);
+            }
+            if (r.Problem is not null || r.Inspection!.Error is not null)
+            {
+                failures++;
+                error.WriteLine(r.Problem is not null ? $"taintwatch inspect: {r.Problem}" : $"taintwatch inspect: {r.Inspection!.Path}: {r.Inspection.Error}");
+            }
+            else if (r.Text is not null)
+            {
+                output.Write(r.Text);
+            }
+        }
+        void KeysLoaded()
+        {
+            trust?.Wait();
+            if (!keysReported)
+            {
+                ReportKeys();
+            }
+        }
+        ParallelWork.ForEachInOrder(work, Job, Settle, Emit, KeysLoaded, Environment.ProcessorCount);
 
-        var failures = 0;
         if (options.Json)
         {
             JsonOutput.Print(output, w =>
             {
                 w.WriteStartArray();
-                foreach (var r in results.Where(r => r.Inspection is not null))
+                foreach (var inspection in collected!)
                 {
-                    InspectionJson.Write(w, r.Inspection!);
+                    InspectionJson.Write(w, inspection);
                 }
                 w.WriteEndArray();
             });
         }
         else if (summaryTable)
         {
-            WriteSummary(output, results.Where(r => r.Inspection is not null).Select(r => r.Inspection!).ToList(), store);
-        }
-        foreach (var r in results)
-        {
-            if (r.Problem is not null)
-            {
-                failures++;
-                error.WriteLine($"taintwatch inspect: {r.Problem}");
-                continue;
-            }
-            if (r.Inspection!.Error is not null)
-            {
-                failures++;
-                error.WriteLine($"taintwatch inspect: {r.Inspection.Path}: {r.Inspection.Error}");
-                continue;
-            }
-            if (r.Text is not null)
-            {
-                output.Write(r.Text);
-            }
+            WriteSummary(output, collected!, store);
         }
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Error;
     }

@@ -22,10 +22,8 @@ public sealed class TrustAnchor
         TbsSha256 = tbsSha256;
     }
 
-    private readonly Lock _keyGate = new();
-    private RSA? _rsa;
-    private ECDsa? _ecdsa;
-    private bool _keysLoaded;
+    // Decoded public keys not in use right now: at most one per thread that ever checked a signature at once.
+    private readonly System.Collections.Concurrent.ConcurrentBag<(RSA? Rsa, ECDsa? EcDsa)> _keys = [];
 
     public byte[] Der { get; }
 
@@ -83,21 +81,24 @@ public sealed class TrustAnchor
     }
 
     /// <summary>
-    /// Runs <paramref name="use"/> with this certificate's public key, decoded once and kept (decoding it per
-    /// module cost more than the signature check itself). Under a lock: a key object is not documented as safe to
-    /// share between threads, and a check takes tens of microseconds.
+    /// Runs <paramref name="use"/> with this certificate's public key, decoded once per thread that needs it and
+    /// kept (decoding it per module cost more than the signature check itself). Each use has a key object to
+    /// itself — one is not documented as safe to share between threads — so checks run on every core at once.
     /// </summary>
     public T WithKey<T>(Func<RSA?, ECDsa?, T> use)
     {
-        lock (_keyGate)
+        if (!_keys.TryTake(out var keys))
         {
-            if (!_keysLoaded)
-            {
-                _rsa = Certificate.GetRSAPublicKey();
-                _ecdsa = _rsa is null ? Certificate.GetECDsaPublicKey() : null;
-                _keysLoaded = true;
-            }
-            return use(_rsa, _ecdsa);
+            var rsa = Certificate.GetRSAPublicKey();
+            keys = (rsa, rsa is null ? Certificate.GetECDsaPublicKey() : null);
+        }
+        try
+        {
+            return use(keys.Rsa, keys.EcDsa);
+        }
+        finally
+        {
+            _keys.Add(keys);
         }
     }
 
