@@ -6,16 +6,16 @@ set -euo pipefail
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "run as root (or with sudo): it installs packages" >&2; exit 2; fi; }
 
 # Test tools: kmod's modinfo/depmod (the reference for parity tests), xz/zstd/gzip to recompress modules (and
-# lz4 -l for legacy-LZ4 kernel images),
+# lz4 -l, bzip2 and xz --format=lzma for kernel images of those formats),
 # openssl and python3 to sign test modules, systemd's journald/journalctl and Prometheus' promtool for the
 # daemon tests, lz4 to build legacy-LZ4 kernel image payloads, prometheus-alertmanager for the alert path test, util-linux's setpriv to run as an unprivileged
 # user, bc for the benchmarks, rpm and rpmlint to build and check the package, binutils (readelf, objdump),
 # man-db and python3-firewall (firewalld's service reader) for the package tests, clang for the NativeAOT link;
 # QEMU, busybox, cpio and the kernel's headers for the real-kernel suite (tests/kernel); fusepy and libfuse2 for
 # a FUSE mount that never answers (tests/support-scripts/hung-mount.py); npm for the zig toolchain below.
-apt_packages=(kmod python3-fusepy libfuse2 xz-utils zstd gzip lz4 ca-certificates openssl python3 systemd prometheus prometheus-alertmanager util-linux bc liblzma5 libzstd1 rpm rpmlint git clang binutils man-db python3-firewall
+apt_packages=(kmod python3-fusepy libfuse2 xz-utils zstd gzip lz4 bzip2 libbz2-1.0 ca-certificates openssl python3 systemd prometheus prometheus-alertmanager util-linux bc liblzma5 libzstd1 rpm rpmlint git clang binutils man-db python3-firewall
   qemu-system-x86 busybox-static cpio curl make "linux-headers-${TAINTWATCH_KVER:-6.1.0-56-amd64}")
-dnf_packages=(kmod xz zstd gzip lz4 openssl python3 systemd golang-github-prometheus golang-github-prometheus-alertmanager util-linux bc xz-libs libzstd rpm-build rpmlint git clang binutils man-db cpio npm python3-firewall fuse-libs python3-fusepy)
+dnf_packages=(kmod xz zstd gzip lz4 bzip2 bzip2-libs openssl python3 systemd golang-github-prometheus golang-github-prometheus-alertmanager util-linux bc xz-libs libzstd rpm-build rpmlint git clang binutils man-db cpio npm python3-firewall fuse-libs python3-fusepy)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

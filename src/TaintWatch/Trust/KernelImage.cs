@@ -105,8 +105,10 @@ public static class KernelImage
             PayloadFormat.Kind.Xz => XzDecoder.Decode(stream, outputLimit, enough),
             PayloadFormat.Kind.Zstd => ZstdDecoder.Decode(stream, outputLimit, enough),
             PayloadFormat.Kind.Lz4 => Lz4LegacyDecoder.Decode(stream, outputLimit),
+            PayloadFormat.Kind.Lzma => XzDecoder.DecodeLzmaAlone(stream, outputLimit, enough),
+            PayloadFormat.Kind.Bzip2 => Bzip2Decoder.Decode(stream, outputLimit, enough),
             PayloadFormat.Kind.Unknown => throw new ModuleFormatException("holds a payload that is neither ELF nor compressed in a format the kernel uses"),
-            _ => throw new ModuleFormatException($"holds a {PayloadFormat.Name(kind)}-compressed kernel: TaintWatch has no {PayloadFormat.Name(kind)} decoder (kernels built with CONFIG_KERNEL_GZIP, _XZ, _ZSTD or _LZ4 can be read)"),
+            _ => throw new ModuleFormatException($"holds a {PayloadFormat.Name(kind)}-compressed kernel: TaintWatch has no {PayloadFormat.Name(kind)} decoder (kernels built with CONFIG_KERNEL_GZIP, _XZ, _ZSTD, _LZ4, _LZMA or _BZIP2 can be read)"),
         };
     }
 }

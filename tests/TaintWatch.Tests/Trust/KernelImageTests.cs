@@ -58,21 +58,26 @@ public class KernelImageTests
 
     private static byte[] WithSize(byte[] compressed, int size) => [.. compressed, .. BitConverter.GetBytes(size)];
 
-    public static TheoryData<string> Compressors() => ["xz", "gzip", "zstd", "lz4"];
+    public static TheoryData<string> Compressors() => ["xz", "gzip", "zstd", "lz4", "lzma", "bzip2"];
+
+    /// <summary>The payload as arch/x86/boot/compressed/Makefile's cmd_*_with_size makes it (gzip carries its size).</summary>
+    private static byte[] Payload(string compressor, byte[] vmlinux) => compressor switch
+    {
+        // xz with CRC32 and the x86 BCJ filter.
+        "xz" => WithSize(Compress("xz", vmlinux, "--check=crc32", "--x86", "--lzma2=dict=1MiB", "-c"), vmlinux.Length),
+        "gzip" => Compress("gzip", vmlinux, "-n", "-9", "-c"),
+        "zstd" => WithSize(Compress("zstd", vmlinux, "-q", "-19", "-c"), vmlinux.Length),
+        "lz4" => WithSize(Compress("lz4", vmlinux, "-l", "-q", "-c"), vmlinux.Length),
+        "lzma" => WithSize(Compress("xz", vmlinux, "--format=lzma", "-9", "-c"), vmlinux.Length),
+        _ => WithSize(Compress("bzip2", vmlinux, "-9", "-c"), vmlinux.Length),
+    };
 
     [Theory]
     [MemberData(nameof(Compressors))]
     public void Each_payload_format_of_a_bzImage_gives_the_certificate_list(string compressor)
     {
         var vmlinux = Vmlinux(Certificate, Certificate);
-        var payload = compressor switch
-        {
-            // As arch/x86/boot/compressed/Makefile: xz with CRC32 and the x86 BCJ filter, the size appended.
-            "xz" => WithSize(Compress("xz", vmlinux, "--check=crc32", "--x86", "--lzma2=dict=1MiB", "-c"), vmlinux.Length),
-            "gzip" => Compress("gzip", vmlinux, "-n", "-9", "-c"),
-            "zstd" => WithSize(Compress("zstd", vmlinux, "-q", "-19", "-c"), vmlinux.Length),
-            _ => WithSize(Compress("lz4", vmlinux, "-l", "-q", "-c"), vmlinux.Length),
-        };
+        var payload = Payload(compressor, vmlinux);
         using var unpacked = KernelImage.Unpack(BzImage(payload));
         Assert.Equal(vmlinux, unpacked.Span.ToArray());
         var list = KernelCertificateList.Find(unpacked.Span);
@@ -157,22 +162,34 @@ public class KernelImageTests
     public void A_payload_that_decompresses_past_the_cap_is_refused_as_a_bomb(string compressor)
     {
         var zeros = new byte[4 << 20];
-        var payload = compressor switch
-        {
-            "xz" => WithSize(Compress("xz", zeros, "--check=crc32", "-c"), zeros.Length),
-            "gzip" => Compress("gzip", zeros, "-n", "-c"),
-            "zstd" => WithSize(Compress("zstd", zeros, "-q", "-c"), zeros.Length),
-            _ => WithSize(Compress("lz4", zeros, "-l", "-q", "-c"), zeros.Length),
-        };
+        var payload = Payload(compressor, zeros);
         var e = Assert.Throws<ModuleFormatException>(() => KernelImage.Unpack(BzImage(payload), outputLimit: 1 << 20));
         Assert.Contains("decompression bomb", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_bzip2_kernel_is_named_and_refused_with_what_can_be_read()
+    [Theory]
+    [InlineData("lzma")]
+    [InlineData("bzip2")]
+    public void A_truncated_or_corrupt_lzma_or_bzip2_payload_is_refused_with_the_decoders_reason(string compressor)
     {
-        var e = Assert.Throws<ModuleFormatException>(() => KernelImage.Unpack(BzImage([.. "BZh91AY&SY"u8, .. new byte[64]])));
-        Assert.Contains("bzip2", e.Message, StringComparison.Ordinal);
+        var vmlinux = Vmlinux(Certificate, Certificate);
+        var payload = Payload(compressor, vmlinux);
+        var truncated = Assert.Throws<ModuleFormatException>(() => KernelImage.Unpack(BzImage([.. payload.AsSpan(0, payload.Length / 2), .. BitConverter.GetBytes(vmlinux.Length)]))).Message;
+        Assert.Contains(compressor, truncated, StringComparison.Ordinal);
+        var corrupt = (byte[])payload.Clone();
+        for (var i = 40; i < corrupt.Length - 8; i += 97)
+        {
+            corrupt[i] ^= 0x5A;
+        }
+        var garbled = Assert.Throws<ModuleFormatException>(() => KernelImage.Unpack(BzImage(corrupt))).Message;
+        Assert.Contains(compressor, garbled, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_lzo_kernel_is_named_and_refused_with_what_can_be_read()
+    {
+        var e = Assert.Throws<ModuleFormatException>(() => KernelImage.Unpack(BzImage([0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A, .. new byte[64]])));
+        Assert.Contains("lzo", e.Message, StringComparison.Ordinal);
         Assert.Contains("CONFIG_KERNEL_GZIP", e.Message, StringComparison.Ordinal);
     }
 

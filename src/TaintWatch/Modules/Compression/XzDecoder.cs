@@ -4,7 +4,8 @@ namespace TaintWatch.Modules.Compression;
 
 /// <summary>
 /// xz through liblzma.so.5, the library kmod itself uses: checks CRC32, CRC64 and SHA-256, decodes
-/// concatenated streams (managed decoders silently stop after the first) and reports truncation.
+/// concatenated streams (managed decoders silently stop after the first) and reports truncation. Also the
+/// legacy .lzma ("LZMA alone") format of CONFIG_KERNEL_LZMA kernel images, which liblzma reads too.
 /// </summary>
 internal static partial class XzDecoder
 {
@@ -39,6 +40,9 @@ internal static partial class XzDecoder
     [LibraryImport("liblzma.so.5", EntryPoint = "lzma_stream_decoder")]
     private static unsafe partial int StreamDecoder(LzmaStream* stream, ulong memlimit, uint flags);
 
+    [LibraryImport("liblzma.so.5", EntryPoint = "lzma_alone_decoder")]
+    private static unsafe partial int AloneDecoder(LzmaStream* stream, ulong memlimit);
+
     [LibraryImport("liblzma.so.5", EntryPoint = "lzma_code")]
     private static unsafe partial int Code(LzmaStream* stream, int action);
 
@@ -47,18 +51,27 @@ internal static partial class XzDecoder
 
     /// <param name="enough">When given, asked after every few MiB of output whether the caller has what it needs;
     /// true stops decoding there (the rest, and the stream's integrity check at its end, are not read).</param>
-    public static unsafe PooledBytes Decode(ReadOnlyMemory<byte> input, int limit, Func<ReadOnlySpan<byte>, bool>? enough = null)
+    public static unsafe PooledBytes Decode(ReadOnlyMemory<byte> input, int limit, Func<ReadOnlySpan<byte>, bool>? enough = null) =>
+        Run(input, limit, enough, "xz", static s => StreamDecoder(s, MemoryLimit, LzmaConcatenated));
+
+    /// <summary>The .lzma format (lzma -9, as the kernel's CONFIG_KERNEL_LZMA build writes it).</summary>
+    public static unsafe PooledBytes DecodeLzmaAlone(ReadOnlyMemory<byte> input, int limit, Func<ReadOnlySpan<byte>, bool>? enough = null) =>
+        Run(input, limit, enough, "lzma", static s => AloneDecoder(s, MemoryLimit));
+
+    private unsafe delegate int DecoderStart(LzmaStream* stream);
+
+    private static unsafe PooledBytes Run(ReadOnlyMemory<byte> input, int limit, Func<ReadOnlySpan<byte>, bool>? enough, string format, DecoderStart start)
     {
         using var output = new GrowableBuffer((int)Math.Min(input.Length * 5L, limit), limit);
         LzmaStream stream = default;
         int result;
         try
         {
-            result = StreamDecoder(&stream, MemoryLimit, LzmaConcatenated);
+            result = start(&stream);
         }
         catch (DllNotFoundException e)
         {
-            throw new ModuleFormatException("cannot read .xz modules: liblzma.so.5 is not installed (package xz-libs / liblzma5)", e);
+            throw new ModuleFormatException($"cannot read {format} data: liblzma.so.5 is not installed (package xz-libs / liblzma5)", e);
         }
         if (result != 0)
         {
@@ -75,7 +88,7 @@ internal static partial class XzDecoder
                     var space = output.FreeSpace();
                     if (space.IsEmpty)
                     {
-                        throw ModuleDecompressor.TooLarge("xz", limit);
+                        throw ModuleDecompressor.TooLarge(format, limit);
                     }
                     if (enough is not null && space.Length > ModuleDecompressor.ProgressStep)
                     {
@@ -94,7 +107,7 @@ internal static partial class XzDecoder
                     }
                     if (result != 0)
                     {
-                        throw new ModuleFormatException(Describe(result));
+                        throw new ModuleFormatException(Describe(result, format));
                     }
                     if (enough is not null && enough(output.Written))
                     {
@@ -109,15 +122,15 @@ internal static partial class XzDecoder
         }
     }
 
-    private static string Describe(int code) => code switch
+    private static string Describe(int code, string format) => code switch
     {
-        3 => "xz data uses an integrity check liblzma does not support",
+        3 => $"{format} data uses an integrity check liblzma does not support",
         5 => "liblzma ran out of memory",
-        6 => "xz data needs more than 128 MiB of decoder memory: refusing it",
-        7 => "xz data is not in the .xz format",
-        8 => "xz data uses unsupported options",
-        9 => "xz data is corrupt (integrity check failed or invalid data)",
-        10 => "xz data is truncated",
+        6 => $"{format} data needs more than 128 MiB of decoder memory: refusing it",
+        7 => $"{format} data is not in the .{format} format",
+        8 => $"{format} data uses unsupported options",
+        9 => $"{format} data is corrupt (integrity check failed or invalid data)",
+        10 => $"{format} data is truncated",
         _ => $"liblzma failed with error {code}",
     };
 }
