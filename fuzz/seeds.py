@@ -97,6 +97,8 @@ put("kernel-image", "bzimage-xz", bzimage(with_size(lzma.compress(vmlinux, check
 put("kernel-image", "bzimage-gzip", bzimage(gzip.compress(vmlinux, mtime=0)))
 put("kernel-image", "bzimage-zstd", bzimage(with_size(tool(["zstd", "-q", "-c"], vmlinux))))
 put("kernel-image", "bzimage-lz4", bzimage(with_size(tool(["lz4", "-l", "-q", "-c"], vmlinux))))
+put("kernel-image", "bzimage-lzma", bzimage(with_size(lzma.compress(vmlinux, format=lzma.FORMAT_ALONE))))
+put("kernel-image", "bzimage-bzip2", bzimage(with_size(tool(["bzip2", "-9", "-c"], vmlinux))))
 put("kernel-image", "bzimage-truncated", bzimage(gzip.compress(vmlinux, mtime=0))[:1100])
 put("kernel-image", "zboot-gzip", b"MZ\0\0zimg" + struct.pack("<II", 64, len(gzip.compress(vmlinux, mtime=0))) + b"\0" * 8 + b"gzip\0\0\0\0" + b"\0" * 32 + gzip.compress(vmlinux, mtime=0))
 
