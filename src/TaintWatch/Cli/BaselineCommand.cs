@@ -41,6 +41,7 @@ public static class BaselineCommand
             return ExitCodes.Error;
         }
         var host = ModuleFiles.Join(snapshot, paths, expected: null, trustKeys);
+        TrustOptions.WarnAboutNamedKeys(error, "baseline", host.Trust, trustKeys);
         var text = BaselineWriter.Write(host, Environment.MachineName, DateTimeOffset.UtcNow);
         if (output is null)
         {

@@ -92,6 +92,7 @@ public static class InspectCommand
         {
             keysReported = true;
             store = trust?.Result;
+            TrustOptions.WarnAboutNamedKeys(error, "inspect", store, options.TrustKeys);
             if (store is { IsEmpty: true })
             {
                 error.WriteLine($"taintwatch inspect: no trusted key could be read ({SignatureVerifier.DescribeSources(store)}): signatures show as unknown");

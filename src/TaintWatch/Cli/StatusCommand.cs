@@ -66,6 +66,7 @@ public static class StatusCommand
         {
             error.WriteLine($"taintwatch status: warning: {source.Problem}");
         }
+        TrustOptions.WarnAboutNamedKeys(error, "status", host.Trust, trustKeys);
         return snapshot.IsTainted ? ExitCodes.Tainted : ExitCodes.Ok;
     }
 }

@@ -13,6 +13,26 @@ public static class TrustOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    /// <summary>
+    /// Tells on standard error why a certificate file or directory named with --trust.keys gave nothing (a typo
+    /// in the path would otherwise only show as modules left untrusted). The default directory stays quiet.
+    /// </summary>
+    public static void WarnAboutNamedKeys(TextWriter error, string command, TrustStore? store, IReadOnlyList<string>? named)
+    {
+        if (store is null || named is not { Count: > 0 })
+        {
+            return;
+        }
+        foreach (var s in store.Sources.Where(s => s.Kind == TrustSourceKind.KeysFile && s.Problem is not null))
+        {
+            var given = named.FirstOrDefault(n => s.Name == n || s.Name.StartsWith(n.TrimEnd('/') + "/", StringComparison.Ordinal));
+            if (given is not null)
+            {
+                error.WriteLine($"taintwatch {command}: warning: --trust.keys {s.Name}: {s.Problem}");
+            }
+        }
+    }
+
     /// <summary>One line per source: how many certificates and hashes it gave, or why none.</summary>
     public static void WriteSources(TextWriter output, TrustStore store)
     {

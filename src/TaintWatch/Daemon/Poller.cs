@@ -130,7 +130,9 @@ public sealed class Poller : IDisposable
             // Once per load: which keys module signatures are checked against, and why a source gave none.
             var sources = trust.Sources.Where(t => t.Present || t.Kind == Trust.TrustSourceKind.KernelImage)
                 .Select(t => $"{t.Label} {t.Name}: {t.Certificates + t.Hashes}{(t.Problem is null ? "" : $" ({t.Problem})")}");
-            _sink.Log(trust.IsEmpty ? Priority.Warning : Priority.Info, $"trust anchors for module signatures: {string.Join("; ", sources)}");
+            // A source that gave less than it holds (a keys file that does not parse, an unreadable image) warns.
+            var degraded = trust.IsEmpty || trust.Sources.Any(t => t.Present && t.Problem is not null);
+            _sink.Log(degraded ? Priority.Warning : Priority.Info, $"trust anchors for module signatures: {string.Join("; ", sources)}");
         }
         _lastTrust = trust;
         var host = HostStatus.Build(snapshot, _lastFiles, _baseline.Current, _options.Paths, trust);

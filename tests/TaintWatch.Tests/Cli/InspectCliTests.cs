@@ -79,4 +79,30 @@ public class InspectCliTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("modules.dep", r.Stderr);
     }
+
+    [Fact]
+    public void Many_files_come_out_in_the_order_given_with_a_bad_one_reported_in_between()
+    {
+        // Enough files for both cores to take turns, given in reverse order of their paths.
+        var files = Directory.EnumerateFiles(Corpus.ModuleDirectory, "*.ko", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(300).Reverse().ToList();
+        files.Insert(150, "/nonexistent.ko");
+        var r = Support.Cli.Run(["inspect", .. CorpusRoot, .. files]);
+        Assert.Equal(2, r.ExitCode);
+        var printed = r.Stdout.Split('\n').Where(l => l.StartsWith("filename:", StringComparison.Ordinal)).Select(l => l["filename:".Length..].Trim()).ToList();
+        Assert.Equal(files.Where(f => f != "/nonexistent.ko"), printed);
+        Assert.Equal(300, r.Stdout.Split('\n').Count(l => l.StartsWith("sig_verified:", StringComparison.Ordinal) && l.EndsWith("valid", StringComparison.Ordinal)));
+        Assert.Contains("/nonexistent.ko: does not exist", r.Stderr);
+    }
+
+    [Fact]
+    public void A_trust_keys_path_that_gives_nothing_is_told_not_silently_ignored()
+    {
+        var file = Path.Combine(Corpus.ModuleDirectory, "kernel/drivers/net/ethernet/intel/e1000/e1000.ko");
+        var r = Support.Cli.Run(["inspect", .. CorpusRoot, "--trust.keys", "/nonexistent/site-key.der", file]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("warning: --trust.keys /nonexistent/site-key.der: does not exist", r.Stderr);
+        Assert.Contains("sig_verified:   valid", r.Stdout);
+        var quiet = Support.Cli.Run(["inspect", .. CorpusRoot, file]);
+        Assert.DoesNotContain("--trust.keys", quiet.Stderr);
+    }
 }
