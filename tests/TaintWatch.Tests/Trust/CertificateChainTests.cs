@@ -1,0 +1,137 @@
+using TaintWatch.Tests.Support;
+using TaintWatch.Trust;
+using static TaintWatch.Tests.Trust.TrustFixtures;
+
+namespace TaintWatch.Tests.Trust;
+
+/// <summary>
+/// Module signatures that carry a certificate chain (openssl cms -sign without -nocerts): the verdict the
+/// kernel's pkcs7_verify + is_key_on_revocation_list + pkcs7_validate_trust would reach, on OpenSSL-made chains.
+/// </summary>
+public class CertificateChainTests(ChainMaterial chain) : IClassFixture<ChainMaterial>
+{
+    [Fact]
+    public void A_leaf_carrying_its_intermediate_is_valid_through_a_trusted_CA()
+    {
+        var v = Verify(chain.SignedModule(chain.IntermediatePem), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Valid, v.State);
+        Assert.Equal(chain.CaPem, v.VerifiedBy);
+        Assert.Null(v.Problem);
+        Assert.True(v.SignatureChecks);
+    }
+
+    [Fact]
+    public void The_CA_carried_too_and_trusted_is_valid_and_so_is_a_trusted_intermediate()
+    {
+        var file = chain.SignedModule(chain.IntermediatePem, chain.CaPem);
+        Assert.Equal(VerificationState.Valid, Verify(file, Store(null, chain.CaPem)).State);
+        // The first certificate of the chain a trusted source holds ends the walk: here the intermediate.
+        var v = Verify(file, Store(null, chain.IntermediatePem));
+        Assert.Equal(VerificationState.Valid, v.State);
+        Assert.Equal(chain.IntermediatePem, v.VerifiedBy);
+    }
+
+    [Fact]
+    public void Without_the_intermediate_carried_it_is_untrusted()
+    {
+        var v = Verify(chain.SignedModule(), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Untrusted, v.State);
+        Assert.True(v.SignatureChecks);
+        Assert.Contains("TaintWatch test leaf signing key", v.Problem, StringComparison.Ordinal);
+        Assert.Contains("neither carried nor held by a trusted source", v.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_the_CA_not_trusted_it_is_untrusted_whether_the_CA_is_carried_or_not()
+    {
+        var notCarried = Verify(chain.SignedModule(chain.IntermediatePem), Store());
+        Assert.Equal(VerificationState.Untrusted, notCarried.State);
+        Assert.Contains("through 2 certificates the signature carries, ending at \"CN=TaintWatch test intermediate\"", notCarried.Problem, StringComparison.Ordinal);
+
+        // A self-signed root no trusted source holds ends the search (pkcs7_validate_trust_one: "unknown self-signed").
+        var carried = Verify(chain.SignedModule(chain.IntermediatePem, chain.CaPem), Store());
+        Assert.Equal(VerificationState.Untrusted, carried.State);
+        Assert.Contains("ending at the self-signed \"CN=TaintWatch test chain CA\"", carried.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_changed_module_is_invalid_under_the_carried_leaf()
+    {
+        var file = chain.SignedModule(chain.IntermediatePem);
+        file[4000] ^= 0x01;
+        var v = Verify(file, Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Invalid, v.State);
+        Assert.Contains("not what was signed", v.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_intermediate_in_dbx_revokes_whether_it_is_carried_or_only_named()
+    {
+        using var tree = new TempTree();
+        WriteEfiVariable(tree, "dbx", SignatureList(EfiSignatureList.CertX509, ChainMaterial.Der(chain.IntermediatePem)));
+        var store = Store(tree.PathOf("sys"), chain.CaPem);
+
+        var carried = Verify(chain.SignedModule(chain.IntermediatePem), store);
+        Assert.Equal(VerificationState.Revoked, carried.State);
+        Assert.Equal("dbx", carried.VerifiedBy);
+        Assert.Contains("CN=TaintWatch test intermediate", carried.Problem, StringComparison.Ordinal);
+
+        // Not carried: the leaf's authorityKeyIdentifier names it, and the revoked key checks the leaf (is_key_on_revocation_list).
+        var named = Verify(chain.SignedModule(), store);
+        Assert.Equal(VerificationState.Revoked, named.State);
+        Assert.Equal("dbx", named.VerifiedBy);
+    }
+
+    [Fact]
+    public void An_intermediate_whose_TBS_hash_is_in_MokListXRT_is_revoked()
+    {
+        using var tree = new TempTree();
+        var intermediate = TrustAnchor.Create(ChainMaterial.Der(chain.IntermediatePem), "test");
+        WriteEfiVariable(tree, "MokListXRT", SignatureList(EfiSignatureList.CertX509Sha256, [.. intermediate.TbsSha256, .. new byte[16]]));
+        var v = Verify(chain.SignedModule(chain.IntermediatePem), Store(tree.PathOf("sys"), chain.CaPem));
+        Assert.Equal(VerificationState.Revoked, v.State);
+        Assert.Contains("TBS SHA-256", v.Problem, StringComparison.Ordinal);
+        Assert.Contains("CN=TaintWatch test intermediate", v.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tampered_intermediate_is_invalid_where_the_kernel_checks_its_signature_and_untrusted_where_it_never_does()
+    {
+        var tampered = chain.Tampered(chain.IntermediatePem);
+
+        // CA trusted, not carried: the trusted CA's key must check the intermediate (pkcs7_validate_trust_one → EKEYREJECTED).
+        var byTrustedCa = Verify(chain.SignedModule(tampered), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Invalid, byTrustedCa.State);
+        Assert.Equal(chain.CaPem, byTrustedCa.VerifiedBy);
+        Assert.Contains("does not check under that trusted key", byTrustedCa.Problem, StringComparison.Ordinal);
+
+        // CA carried: the link inside the message fails first (pkcs7_verify_sig_chain), trusted or not, even when
+        // a trusted source holds the leaf itself.
+        var file = chain.SignedModule(tampered, chain.CaPem);
+        foreach (var store in new[] { Store(null, chain.CaPem), Store(), Store(null, chain.LeafPem) })
+        {
+            var v = Verify(file, store);
+            Assert.Equal(VerificationState.Invalid, v.State);
+            Assert.Contains("does not check under its carried issuer \"CN=TaintWatch test chain CA\"", v.Problem, StringComparison.Ordinal);
+        }
+
+        // Nothing trusted and the CA not carried: no key ever checks the intermediate's signature; ENOKEY.
+        Assert.Equal(VerificationState.Untrusted, Verify(chain.SignedModule(tampered), Store()).State);
+    }
+
+    [Fact]
+    public void A_carried_self_signed_certificate_whose_own_signature_fails_refuses_the_whole_signature()
+    {
+        var v = Verify(chain.SignedModule(chain.IntermediatePem, chain.Tampered(chain.CaPem)), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Invalid, v.State);
+        Assert.Contains("self-signed but its own signature does not check", v.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Certificates_carried_but_not_in_the_chain_change_nothing()
+    {
+        // The corpus's own self-signed test keys ride along; the walk follows only the leaf's issuers.
+        var v = Verify(chain.SignedModule(Key("rsa"), chain.IntermediatePem, Key("ecdsa")), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Valid, v.State);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using TaintWatch.Tests.Support;
+
+namespace TaintWatch.Tests.Trust;
+
+/// <summary>
+/// A certificate chain made with the openssl CLI, as a site's PKI would make one: an RSA CA (self-signed), an
+/// ECDSA P-384 intermediate it issues, an ECDSA P-256 leaf the intermediate issues (SKID and AKID keyid, as
+/// openssl's defaults), and a corpus module signed by the leaf with `openssl cms -sign -binary -noattr`.
+/// Made once per test class; files in a temporary directory.
+/// </summary>
+public sealed class ChainMaterial : IDisposable
+{
+    private const string Config = """
+        [req]
+        distinguished_name = dn
+        prompt = no
+        [dn]
+        CN = unused
+        [ca]
+        basicConstraints = critical,CA:TRUE
+        keyUsage = critical,keyCertSign
+        subjectKeyIdentifier = hash
+        authorityKeyIdentifier = keyid:always
+        [leaf]
+        basicConstraints = critical,CA:FALSE
+        keyUsage = critical,digitalSignature
+        extendedKeyUsage = codeSigning
+        subjectKeyIdentifier = hash
+        authorityKeyIdentifier = keyid:always
+        """;
+
+    public ChainMaterial()
+    {
+        File.WriteAllText(Tree.PathOf("openssl.cnf"), Config);
+        OpenSsl("req", "-x509", "-config", Tree.PathOf("openssl.cnf"), "-extensions", "ca", "-newkey", "rsa:2048", "-nodes",
+            "-keyout", Tree.PathOf("ca.key"), "-out", CaPem, "-subj", "/CN=TaintWatch test chain CA", "-days", "3650", "-set_serial", "1");
+        Issue("intermediate", "/CN=TaintWatch test intermediate", "ec", "ec_paramgen_curve:P-384", "ca", CaPem, Tree.PathOf("ca.key"), "2");
+        Issue("leaf", "/CN=TaintWatch test leaf signing key", "ec", "ec_paramgen_curve:P-256", "leaf", IntermediatePem, Tree.PathOf("intermediate.key"), "3");
+    }
+
+    public TempTree Tree { get; } = new();
+
+    public string CaPem => Tree.PathOf("ca.pem");
+
+    public string IntermediatePem => Tree.PathOf("intermediate.pem");
+
+    public string LeafPem => Tree.PathOf("leaf.pem");
+
+    public static byte[] Module => File.ReadAllBytes(TrustFixtures.Signed("e1000-unsigned.ko"));
+
+    /// <summary>The module signed by the leaf, carrying the leaf's certificate and <paramref name="alsoCarried"/> (PEM files).</summary>
+    public byte[] SignedModule(params string[] alsoCarried) => SignedBy(LeafPem, Tree.PathOf("leaf.key"), alsoCarried);
+
+    /// <summary>The module signed by a key, carrying its certificate and <paramref name="alsoCarried"/> (PEM files).</summary>
+    public byte[] SignedBy(string certificatePem, string keyPem, params string[] alsoCarried)
+    {
+        var name = Guid.NewGuid().ToString("N");
+        var input = Tree.PathOf(name + ".bin");
+        var output = Tree.PathOf(name + ".p7s");
+        var module = Module;
+        File.WriteAllBytes(input, module);
+        string[] carried = [];
+        if (alsoCarried.Length > 0)
+        {
+            var bundle = Tree.PathOf(name + "-certs.pem");
+            File.WriteAllText(bundle, string.Concat(alsoCarried.Select(File.ReadAllText)));
+            carried = ["-certfile", bundle];
+        }
+        OpenSsl(["cms", "-sign", "-binary", "-noattr", "-outform", "DER", "-md", "sha256", "-in", input, "-out", output,
+            "-signer", certificatePem, "-inkey", keyPem, .. carried]);
+        return TrustFixtures.Append(module, File.ReadAllBytes(output));
+    }
+
+    /// <summary>A copy of a PEM certificate with the last byte of its signature flipped: same ids, same key, a bad signature.</summary>
+    public string Tampered(string pem)
+    {
+        var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(
+            TaintWatch.Trust.KeyFiles.Certificates(File.ReadAllBytes(pem)).Single());
+        var der = certificate.RawData;
+        der[^1] ^= 0x01;
+        var path = Tree.PathOf("tampered-" + Path.GetFileName(pem));
+        File.WriteAllText(path, System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE", der) + "\n");
+        return path;
+    }
+
+    public static byte[] Der(string pem) => TaintWatch.Trust.KeyFiles.Certificates(File.ReadAllBytes(pem)).Single();
+
+    public void Dispose() => Tree.Dispose();
+
+    private void Issue(string name, string subject, string algorithm, string parameters, string extensions, string issuerPem, string issuerKey, string serial)
+    {
+        OpenSsl("req", "-new", "-config", Tree.PathOf("openssl.cnf"), "-newkey", algorithm, "-pkeyopt", parameters, "-nodes",
+            "-keyout", Tree.PathOf(name + ".key"), "-out", Tree.PathOf(name + ".csr"), "-subj", subject);
+        OpenSsl("x509", "-req", "-in", Tree.PathOf(name + ".csr"), "-CA", issuerPem, "-CAkey", issuerKey, "-set_serial", serial,
+            "-days", "3650", "-extfile", Tree.PathOf("openssl.cnf"), "-extensions", extensions, "-out", Tree.PathOf(name + ".pem"));
+    }
+
+    internal static void OpenSsl(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("openssl") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"openssl {string.Join(' ', arguments)} failed: {error}{output.Result}");
+    }
+}
