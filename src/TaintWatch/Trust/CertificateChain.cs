@@ -74,9 +74,9 @@ internal sealed class CertificateChain
         // is_key_on_revocation_list: the same search in the .blacklist keyring; a key found that checks revokes.
         if (FindKey(path, walk.EndsSelfSigned, signerId, store.FindRevoked, moduleSignatureHolds) is { Holds: true } revoked)
         {
-            return new SignatureVerification(VerificationState.Revoked, revoked.Key.Source, revoked.Below is null || revoked.Below == signer && revoked.IsCopyOfBelow
+            return new SignatureVerification(VerificationState.Revoked, revoked.Key.Source, revoked.Checked is null
                 ? $"the signing key is listed in {revoked.Key.Source}"
-                : $"\"{revoked.Key.Subject}\", which {Describe(revoked)} in the signature's chain, is listed in {revoked.Key.Source}", true);
+                : $"\"{revoked.Key.Subject}\", which issued \"{revoked.Checked.Subject}\" in the signature's chain, is listed in {revoked.Key.Source}", true);
         }
 
         var trusted = FindKey(path, walk.EndsSelfSigned, signerId, store.FindTrusted, moduleSignatureHolds);
@@ -84,28 +84,31 @@ internal sealed class CertificateChain
         {
             return new SignatureVerification(VerificationState.Untrusted, null, Untrusted(path, walk.EndsSelfSigned), true);
         }
+        var key = trusted.Key;
         if (trusted.Rejected)
         {
-            return new SignatureVerification(VerificationState.Invalid, trusted.Key.Source,
-                $"\"{path[^1].Subject}\" names its issuer by serial and by key id, and the trusted certificate with that serial (\"{trusted.Key.Subject}\", {trusted.Key.Source}) has another key id, which the kernel refuses (EKEYREJECTED)", true);
+            return new SignatureVerification(VerificationState.Invalid, key.Source,
+                $"\"{path[^1].Subject}\" names its issuer by serial and by key id, and the trusted certificate with that serial (\"{key.Subject}\", {key.Source}) has another key id, which the kernel refuses (EKEYREJECTED)", true);
         }
         if (trusted.Holds is null)
         {
-            return SignatureVerification.Unknown(trusted.Problem ?? "the trusted key's signature in the chain cannot be checked here");
+            return SignatureVerification.Unknown(trusted.Checked is null
+                ? trusted.Problem ?? "the signature cannot be checked under the trusted key"
+                : $"\"{trusted.Checked.Subject}\" in the signature's chain is signed with an algorithm TaintWatch cannot check ({trusted.Problem})");
         }
         if (trusted.Holds == false)
         {
-            return new SignatureVerification(VerificationState.Invalid, trusted.Key.Source, trusted.Below is null || trusted.IsCopyOfBelow && trusted.Below == signer
-                ? $"the signature does not check under the trusted copy of its signer's key (\"{trusted.Key.Subject}\", {trusted.Key.Source}), which the kernel refuses (EKEYREJECTED)"
-                : $"\"{trusted.Key.Subject}\" from {trusted.Key.Source} {Describe(trusted)} in the signature's chain, but its signature there does not check under that trusted key, which the kernel refuses (EKEYREJECTED)", true);
+            return new SignatureVerification(VerificationState.Invalid, key.Source, trusted.Checked is null
+                ? $"the signature does not check under the trusted copy of its signer's key (\"{key.Subject}\", {key.Source}), which the kernel refuses (EKEYREJECTED)"
+                : $"\"{trusted.Checked.Subject}\" in the signature's chain does not check under the trusted key that issued it (\"{key.Subject}\", {key.Source}), which the kernel refuses (EKEYREJECTED)", true);
         }
-        if (store.Revocation(trusted.Key) is { } why)
+        if (store.Revocation(key) is { } why)
         {
-            return new SignatureVerification(VerificationState.Revoked, trusted.Key.Source, trusted.Below == signer && trusted.IsCopyOfBelow
+            return new SignatureVerification(VerificationState.Revoked, key.Source, trusted.Checked is null
                 ? "the signing key is revoked: " + why
-                : $"the trusted key \"{trusted.Key.Subject}\" that the signature's chain ends at is revoked: {why}", true);
+                : $"the trusted key \"{key.Subject}\" that the signature's chain ends at is revoked: {why}", true);
         }
-        return new SignatureVerification(VerificationState.Valid, trusted.Key.Source, null, true, store.KernelKeys?.Holds(trusted.Key));
+        return new SignatureVerification(VerificationState.Valid, key.Source, null, true, store.KernelKeys?.Holds(key));
     }
 
     /// <summary>pkcs7_verify_sig_chain: signer → issuer → … while the issuer is carried, each link checked.</summary>
@@ -162,8 +165,9 @@ internal sealed class CertificateChain
 
     /// <summary>
     /// pkcs7_validate_trust_one against one keyring (<paramref name="find"/>): the first certificate of the chain
-    /// the keyring holds (its copy must check the signature on the certificate below, or the module's for the
-    /// signer); else, unless the chain ends self-signed, the key its top names as issuer; else the signer's own id.
+    /// the keyring holds, whose copy must check the signature on the certificate below it (the module's, for the
+    /// signer); else, unless the chain ends self-signed, the key its top names as issuer, which must check the top;
+    /// else the key the signer names, which must check the module's signature.
     /// </summary>
     private static KeyFound? FindKey(List<ChainCertificate> path, bool endsSelfSigned, SignerId signerId, Func<SignerId, TrustAnchor?> find, Func<TrustAnchor, bool?> moduleSignatureHolds)
     {
@@ -173,24 +177,7 @@ internal sealed class CertificateChain
             // find_asymmetric_key(x->id, x->skid): found by issuer+serial, and the SKID must agree when there is one.
             if (find(x.Id) is { } key && (x.Anchor.SubjectKeyId is null || ChainCertificate.Same(key.SubjectKeyId, x.Anchor.SubjectKeyId)))
             {
-                if (i == 0)
-                {
-                    return new KeyFound(key, x, true, moduleSignatureHolds(key), null);
-                }
-                return new KeyFound(key, x, true, CertificateSignature.Check(key, path[i - 1], out var why), why);
-            }
-        }
-        var top = path[^1];
-        if (!endsSelfSigned && (top.AuthorityId is not null || top.AuthorityKeyId is not null))
-        {
-            var key = find(top.AuthorityId ?? new SignerId(null, null, top.AuthorityKeyId));
-            if (key is not null)
-            {
-                if (top.AuthorityId is not null && top.AuthorityKeyId is not null && !ChainCertificate.Same(key.SubjectKeyId, top.AuthorityKeyId))
-                {
-                    return new KeyFound(key, top, false, false, null, Rejected: true);
-                }
-                return new KeyFound(key, top, false, CertificateSignature.Check(key, top, out var why), why);
+                return Checking(key, i == 0 ? null : path[i - 1], moduleSignatureHolds);
             }
         }
         if (endsSelfSigned)
@@ -198,12 +185,30 @@ internal sealed class CertificateChain
             // "unknown self-signed": a root the keyring does not hold ends the search.
             return null;
         }
-        return find(signerId) is { } direct ? new KeyFound(direct, null, false, moduleSignatureHolds(direct), null) : null;
+        var top = path[^1];
+        if (top.AuthorityId is not null || top.AuthorityKeyId is not null)
+        {
+            if (find(top.AuthorityId ?? new SignerId(null, null, top.AuthorityKeyId)) is { } key)
+            {
+                // Named by both serial and key id: the key found by serial must have that key id too.
+                return top.AuthorityId is not null && top.AuthorityKeyId is not null && !ChainCertificate.Same(key.SubjectKeyId, top.AuthorityKeyId)
+                    ? new KeyFound(key, top, null, null, Rejected: true)
+                    : Checking(key, top, moduleSignatureHolds);
+            }
+        }
+        return find(signerId) is { } direct ? Checking(direct, null, moduleSignatureHolds) : null;
     }
 
-    private static string Describe(KeyFound found) => found.IsCopyOfBelow
-        ? $"is certificate {found.Below!.Index}"
-        : $"issued \"{found.Below!.Subject}\"";
+    /// <summary>A key found, and whether it checks <paramref name="signed"/>'s signature (the module's when null).</summary>
+    private static KeyFound Checking(TrustAnchor key, ChainCertificate? signed, Func<TrustAnchor, bool?> moduleSignatureHolds)
+    {
+        if (signed is null)
+        {
+            return new KeyFound(key, null, moduleSignatureHolds(key), null);
+        }
+        var holds = CertificateSignature.Check(key, signed, out var problem);
+        return new KeyFound(key, signed, holds, problem);
+    }
 
     private static string Untrusted(List<ChainCertificate> path, bool endsSelfSigned)
     {
@@ -227,10 +232,9 @@ internal sealed class CertificateChain
     private sealed record Walk(List<ChainCertificate> Path, bool EndsSelfSigned, SignatureVerification? Verdict);
 
     /// <param name="Key">The keyring's certificate.</param>
-    /// <param name="Below">The carried certificate it is a copy of, or whose issuer it is; null for the signer's id matched directly.</param>
-    /// <param name="IsCopyOfBelow">The keyring holds <paramref name="Below"/> itself (else its issuer).</param>
-    /// <param name="Holds">Whether the signature it must check does.</param>
-    /// <param name="Problem">Why that signature cannot be checked, when it cannot.</param>
-    /// <param name="Rejected">Found by serial with another SKID than the chain names (EKEYREJECTED).</param>
-    private sealed record KeyFound(TrustAnchor Key, ChainCertificate? Below, bool IsCopyOfBelow, bool? Holds, string? Problem, bool Rejected = false);
+    /// <param name="Checked">The carried certificate whose signature it must check; null for the module's own signature.</param>
+    /// <param name="Holds">Whether that signature checks; null when the platform cannot tell.</param>
+    /// <param name="Problem">Why it cannot tell.</param>
+    /// <param name="Rejected">Found by serial with another key id than the chain names (EKEYREJECTED).</param>
+    private sealed record KeyFound(TrustAnchor Key, ChainCertificate? Checked, bool? Holds, string? Problem, bool Rejected = false);
 }

@@ -41,8 +41,16 @@ internal sealed record SignatureScheme(string Family, RSASignaturePadding? Paddi
         }
         return hash is { } h
             ? From(oid, parameters, h)
-            : new(oid, null, $"certificate signature algorithm {Modules.Signatures.Pkcs7SignerInfo.SignatureAlgorithmName(oid)} ({oid}) is not one TaintWatch checks");
+            : new(oid, null, $"certificate signature algorithm {CertificateAlgorithmName(oid)} ({oid}) is not one TaintWatch can check");
     }
+
+    private static string CertificateAlgorithmName(string oid) => oid switch
+    {
+        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
+        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS with an unsupported hash",
+        _ => Modules.Signatures.Pkcs7SignerInfo.SignatureAlgorithmName(oid),
+    };
 
     /// <summary>The hashAlgorithm of RSASSA-PSS-params; SHA-1 when absent (RFC 4055), null when unreadable.</summary>
     private static string? PssHashName(byte[]? parameters)

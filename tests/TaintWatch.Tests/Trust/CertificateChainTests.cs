@@ -103,7 +103,7 @@ public class CertificateChainTests(ChainMaterial chain) : IClassFixture<ChainMat
         var byTrustedCa = Verify(chain.SignedModule(tampered), Store(null, chain.CaPem));
         Assert.Equal(VerificationState.Invalid, byTrustedCa.State);
         Assert.Equal(chain.CaPem, byTrustedCa.VerifiedBy);
-        Assert.Contains("does not check under that trusted key", byTrustedCa.Problem, StringComparison.Ordinal);
+        Assert.Contains("does not check under the trusted key that issued it", byTrustedCa.Problem, StringComparison.Ordinal);
 
         // CA carried: the link inside the message fails first (pkcs7_verify_sig_chain), trusted or not, even when
         // a trusted source holds the leaf itself.
@@ -125,6 +125,39 @@ public class CertificateChainTests(ChainMaterial chain) : IClassFixture<ChainMat
         var v = Verify(chain.SignedModule(chain.IntermediatePem, chain.Tampered(chain.CaPem)), Store(null, chain.CaPem));
         Assert.Equal(VerificationState.Invalid, v.State);
         Assert.Contains("self-signed but its own signature does not check", v.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_link_signed_with_a_hash_the_platform_lacks_is_unknown_with_the_reason()
+    {
+        // The kernel has SHA-224; .NET does not: TaintWatch cannot tell, and says so.
+        var (leaf, key, intermediate) = chain.ChainSignedWith("sha224");
+        var v = Verify(chain.SignedBy(leaf, key, intermediate), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Unknown, v.State);
+        Assert.Contains("CN=TaintWatch test intermediate sha224", v.Problem, StringComparison.Ordinal);
+        Assert.Contains("sha224", v.Problem, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_carried_certificate_with_a_key_the_kernel_cannot_parse_leaves_the_signature_unknown()
+    {
+        // x509_extract_key_data has no Ed25519: the message fails to parse with ENOPKG, loaded as unverified.
+        var v = Verify(chain.SignedModule(chain.IntermediatePem, chain.SelfSigned("ed25519")), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Unknown, v.State);
+        Assert.Contains("1.3.101.112", v.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_carried_certificate_that_does_not_parse_refuses_the_whole_signature()
+    {
+        var der = ChainMaterial.Der(chain.IntermediatePem);
+        // Still one DER SEQUENCE of the same length, but no certificate inside.
+        Array.Fill(der, (byte)0x05, 4, der.Length - 4);
+        var signature = chain.SignedModule(chain.IntermediatePem);
+        Assert.Equal(VerificationState.Valid, Verify(signature, Store(null, chain.CaPem)).State);
+        var v = Verify(ChainMaterial.WithCarried(signature, der), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Invalid, v.State);
+        Assert.Contains("EBADMSG", v.Problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Formats.Asn1;
 using TaintWatch.Tests.Support;
 
 namespace TaintWatch.Tests.Trust;
@@ -84,15 +85,76 @@ public sealed class ChainMaterial : IDisposable
         return path;
     }
 
+    /// <summary>A signed module file whose CMS carries <paramref name="der"/> as one more certificate, whatever it holds.</summary>
+    public static byte[] WithCarried(byte[] file, byte[] der)
+    {
+        var (module, signature) = TrustFixtures.Split(file);
+        var contentInfo = new AsnReader(signature, AsnEncodingRules.DER).ReadSequence();
+        var type = contentInfo.ReadObjectIdentifier();
+        var signedData = contentInfo.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0)).ReadSequence();
+        var certificatesTag = new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true);
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteObjectIdentifier(type);
+            using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
+            using (writer.PushSequence())
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    writer.WriteEncodedValue(signedData.ReadEncodedValue().Span); // version, digestAlgorithms, encapContentInfo
+                }
+                using (writer.PushSetOf(certificatesTag))
+                {
+                    if (signedData.PeekTag().HasSameClassAndValue(certificatesTag))
+                    {
+                        var certificates = signedData.ReadSetOf(certificatesTag);
+                        while (certificates.HasData)
+                        {
+                            writer.WriteEncodedValue(certificates.ReadEncodedValue().Span);
+                        }
+                    }
+                    writer.WriteEncodedValue(der);
+                }
+                while (signedData.HasData)
+                {
+                    writer.WriteEncodedValue(signedData.ReadEncodedValue().Span);
+                }
+            }
+        }
+        return TrustFixtures.Append(module, writer.Encode());
+    }
+
     public static byte[] Der(string pem) => TaintWatch.Trust.KeyFiles.Certificates(File.ReadAllBytes(pem)).Single();
 
     public void Dispose() => Tree.Dispose();
 
-    private void Issue(string name, string subject, string algorithm, string parameters, string extensions, string issuerPem, string issuerKey, string serial)
+    /// <summary>
+    /// A leaf under a second intermediate, which the CA signs with <paramref name="digest"/>; returns the leaf's
+    /// certificate and key and the intermediate's certificate (PEM paths).
+    /// </summary>
+    public (string Leaf, string LeafKey, string Intermediate) ChainSignedWith(string digest)
+    {
+        var name = "intermediate-" + digest;
+        Issue(name, "/CN=TaintWatch test intermediate " + digest, "ec", "ec_paramgen_curve:P-256", "ca", CaPem, Tree.PathOf("ca.key"), "4", "-" + digest);
+        Issue("leaf-" + digest, "/CN=TaintWatch test leaf under " + digest, "ec", "ec_paramgen_curve:P-256", "leaf", Tree.PathOf(name + ".pem"), Tree.PathOf(name + ".key"), "5");
+        return (Tree.PathOf($"leaf-{digest}.pem"), Tree.PathOf($"leaf-{digest}.key"), Tree.PathOf(name + ".pem"));
+    }
+
+    /// <summary>A self-signed certificate with a key of <paramref name="algorithm"/> (openssl -newkey), PEM path.</summary>
+    public string SelfSigned(string algorithm)
+    {
+        var path = Tree.PathOf(algorithm + "-self-signed.pem");
+        OpenSsl("req", "-x509", "-config", Tree.PathOf("openssl.cnf"), "-extensions", "ca", "-newkey", algorithm, "-nodes",
+            "-keyout", Tree.PathOf(algorithm + ".key"), "-out", path, "-subj", "/CN=TaintWatch test " + algorithm, "-days", "3650");
+        return path;
+    }
+
+    private void Issue(string name, string subject, string algorithm, string parameters, string extensions, string issuerPem, string issuerKey, string serial, string digest = "-sha256")
     {
         OpenSsl("req", "-new", "-config", Tree.PathOf("openssl.cnf"), "-newkey", algorithm, "-pkeyopt", parameters, "-nodes",
             "-keyout", Tree.PathOf(name + ".key"), "-out", Tree.PathOf(name + ".csr"), "-subj", subject);
-        OpenSsl("x509", "-req", "-in", Tree.PathOf(name + ".csr"), "-CA", issuerPem, "-CAkey", issuerKey, "-set_serial", serial,
+        OpenSsl("x509", "-req", "-in", Tree.PathOf(name + ".csr"), "-CA", issuerPem, "-CAkey", issuerKey, "-set_serial", serial, digest,
             "-days", "3650", "-extfile", Tree.PathOf("openssl.cnf"), "-extensions", extensions, "-out", Tree.PathOf(name + ".pem"));
     }
 
