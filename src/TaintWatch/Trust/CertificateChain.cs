@@ -19,6 +19,9 @@ internal sealed class CertificateChain
     private readonly Dictionary<string, ChainCertificate> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChainCertificate> _bySkid = new(StringComparer.Ordinal);
 
+    // Each signature over a certificate is checked once per message, however many SignerInfos walk past it.
+    private readonly Dictionary<(TrustAnchor Issuer, ChainCertificate Signed), (bool? Holds, string? Problem)> _checked = [];
+
     private CertificateChain(IReadOnlyList<ChainCertificate> certificates)
     {
         _certificates = certificates;
@@ -148,7 +151,7 @@ internal sealed class CertificateChain
             {
                 return new Walk(path, false, null);
             }
-            var holds = CertificateSignature.Check(issuer.Anchor, x, out var problem);
+            var holds = Checks(issuer.Anchor, x, out var problem);
             if (holds is null)
             {
                 return new Walk(path, false, SignatureVerification.Unknown($"\"{x.Subject}\" in the signature's chain is signed with an algorithm TaintWatch cannot check ({problem})"));
@@ -169,7 +172,7 @@ internal sealed class CertificateChain
     /// signer); else, unless the chain ends self-signed, the key its top names as issuer, which must check the top;
     /// else the key the signer names, which must check the module's signature.
     /// </summary>
-    private static KeyFound? FindKey(List<ChainCertificate> path, bool endsSelfSigned, SignerId signerId, Func<SignerId, TrustAnchor?> find, Func<TrustAnchor, bool?> moduleSignatureHolds)
+    private KeyFound? FindKey(List<ChainCertificate> path, bool endsSelfSigned, SignerId signerId, Func<SignerId, TrustAnchor?> find, Func<TrustAnchor, bool?> moduleSignatureHolds)
     {
         for (var i = 0; i < path.Count; i++)
         {
@@ -200,14 +203,25 @@ internal sealed class CertificateChain
     }
 
     /// <summary>A key found, and whether it checks <paramref name="signed"/>'s signature (the module's when null).</summary>
-    private static KeyFound Checking(TrustAnchor key, ChainCertificate? signed, Func<TrustAnchor, bool?> moduleSignatureHolds)
+    private KeyFound Checking(TrustAnchor key, ChainCertificate? signed, Func<TrustAnchor, bool?> moduleSignatureHolds)
     {
         if (signed is null)
         {
             return new KeyFound(key, null, moduleSignatureHolds(key), null);
         }
-        var holds = CertificateSignature.Check(key, signed, out var problem);
+        var holds = Checks(key, signed, out var problem);
         return new KeyFound(key, signed, holds, problem);
+    }
+
+    private bool? Checks(TrustAnchor issuer, ChainCertificate signed, out string? problem)
+    {
+        if (!_checked.TryGetValue((issuer, signed), out var result))
+        {
+            result.Holds = CertificateSignature.Check(issuer, signed, out result.Problem);
+            _checked[(issuer, signed)] = result;
+        }
+        problem = result.Problem;
+        return result.Holds;
     }
 
     private static string Untrusted(List<ChainCertificate> path, bool endsSelfSigned)
