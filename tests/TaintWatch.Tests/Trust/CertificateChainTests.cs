@@ -161,6 +161,40 @@ public class CertificateChainTests(ChainMaterial chain) : IClassFixture<ChainMat
     }
 
     [Fact]
+    public void Issuers_named_by_issuer_and_serial_must_also_have_the_named_key_id()
+    {
+        var (leaf, key, intermediate) = chain.ChainNamingIssuerAndSerial();
+        var file = chain.SignedBy(leaf, key, intermediate);
+        Assert.Equal(VerificationState.Valid, Verify(file, Store(null, chain.CaPem)).State);
+
+        // A trusted certificate with the CA's issuer and serial but another key: find_asymmetric_key rejects it.
+        var v = Verify(file, Store(null, chain.ImpostorCa()));
+        Assert.Equal(VerificationState.Invalid, v.State);
+        Assert.Contains("has another key id", v.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_carried_self_signed_signer_keeps_the_verdicts_it_has_when_not_carried()
+    {
+        using var tree = new TempTree();
+        var module = ChainMaterial.Module;
+        var file = Append(module, OpenSslSign(tree, module, "rsa", "-noattr", "-md", "sha256"));
+        var valid = Verify(file, Store(null, Key("rsa")));
+        Assert.Equal(VerificationState.Valid, valid.State);
+        Assert.Equal(Key("rsa"), valid.VerifiedBy);
+
+        WriteEfiVariable(tree, "dbx", SignatureList(EfiSignatureList.CertX509, CertificateDer("rsa")));
+        var revoked = Verify(file, Store(tree.PathOf("sys"), Key("rsa")));
+        Assert.Equal(VerificationState.Revoked, revoked.State);
+        Assert.Equal("dbx", revoked.VerifiedBy);
+        Assert.Equal("the signing key is listed in dbx", revoked.Problem);
+
+        var untrusted = Verify(file, Store());
+        Assert.Equal(VerificationState.Untrusted, untrusted.State);
+        Assert.Contains("whose certificate the signature carries but no trusted source holds", untrusted.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Certificates_carried_but_not_in_the_chain_change_nothing()
     {
         // The corpus's own self-signed test keys ride along; the walk follows only the leaf's issuers.

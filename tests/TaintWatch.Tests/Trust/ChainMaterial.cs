@@ -23,6 +23,16 @@ public sealed class ChainMaterial : IDisposable
         keyUsage = critical,keyCertSign
         subjectKeyIdentifier = hash
         authorityKeyIdentifier = keyid:always
+        [ca_by_serial]
+        basicConstraints = critical,CA:TRUE
+        keyUsage = critical,keyCertSign
+        subjectKeyIdentifier = hash
+        authorityKeyIdentifier = keyid:always,issuer:always
+        [leaf_by_serial]
+        basicConstraints = critical,CA:FALSE
+        keyUsage = critical,digitalSignature
+        subjectKeyIdentifier = hash
+        authorityKeyIdentifier = keyid:always,issuer:always
         [leaf]
         basicConstraints = critical,CA:FALSE
         keyUsage = critical,digitalSignature
@@ -139,6 +149,26 @@ public sealed class ChainMaterial : IDisposable
         Issue(name, "/CN=TaintWatch test intermediate " + digest, "ec", "ec_paramgen_curve:P-256", "ca", CaPem, Tree.PathOf("ca.key"), "4", "-" + digest);
         Issue("leaf-" + digest, "/CN=TaintWatch test leaf under " + digest, "ec", "ec_paramgen_curve:P-256", "leaf", Tree.PathOf(name + ".pem"), Tree.PathOf(name + ".key"), "5");
         return (Tree.PathOf($"leaf-{digest}.pem"), Tree.PathOf($"leaf-{digest}.key"), Tree.PathOf(name + ".pem"));
+    }
+
+    /// <summary>
+    /// A leaf under a third intermediate whose authorityKeyIdentifiers name the issuer by issuer and serial as
+    /// well as by key id (openssl's keyid:always,issuer:always).
+    /// </summary>
+    public (string Leaf, string LeafKey, string Intermediate) ChainNamingIssuerAndSerial()
+    {
+        Issue("intermediate-by-serial", "/CN=TaintWatch test intermediate by serial", "ec", "ec_paramgen_curve:P-256", "ca_by_serial", CaPem, Tree.PathOf("ca.key"), "6");
+        Issue("leaf-by-serial", "/CN=TaintWatch test leaf by serial", "ec", "ec_paramgen_curve:P-256", "leaf_by_serial", Tree.PathOf("intermediate-by-serial.pem"), Tree.PathOf("intermediate-by-serial.key"), "7");
+        return (Tree.PathOf("leaf-by-serial.pem"), Tree.PathOf("leaf-by-serial.key"), Tree.PathOf("intermediate-by-serial.pem"));
+    }
+
+    /// <summary>A self-signed CA with the real CA's subject and serial but another key.</summary>
+    public string ImpostorCa()
+    {
+        var path = Tree.PathOf("impostor-ca.pem");
+        OpenSsl("req", "-x509", "-config", Tree.PathOf("openssl.cnf"), "-extensions", "ca", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", Tree.PathOf("impostor-ca.key"), "-out", path, "-subj", "/CN=TaintWatch test chain CA", "-days", "3650", "-set_serial", "1");
+        return path;
     }
 
     /// <summary>A self-signed certificate with a key of <paramref name="algorithm"/> (openssl -newkey), PEM path.</summary>
