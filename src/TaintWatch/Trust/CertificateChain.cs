@@ -55,10 +55,10 @@ internal sealed class CertificateChain
     /// family. A signer named by SKID never matches (the kernel compares the certificates' issuer+serial ids).
     /// </summary>
     public ChainCertificate? FindSigner(SignerId signer, string family) =>
-        signer.SubjectKeyId is null ? _certificates.FirstOrDefault(c => c.Id.Key == signer.Key && c.KeyFamily == family) : null;
+        signer.SubjectKeyId is null && _certificates.Count > 0 ? _certificates.FirstOrDefault(c => c.Id.Key == signer.Key && c.KeyFamily == family) : null;
 
     /// <summary>Any carried certificate the signer names, SKID included: checked, never trusted for being there.</summary>
-    public TrustAnchor? Carrying(SignerId signer) => _certificates.FirstOrDefault(c => c.Anchor.Matches(signer))?.Anchor;
+    public TrustAnchor? Carrying(SignerId signer) => _certificates.Count == 0 ? null : _certificates.FirstOrDefault(c => c.Anchor.Matches(signer))?.Anchor;
 
     /// <summary>
     /// The verdict once the module's signature has checked under the carried signer's key: the chain within the
