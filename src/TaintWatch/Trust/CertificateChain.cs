@@ -95,9 +95,9 @@ internal sealed class CertificateChain
         }
         if (trusted.Holds is null)
         {
-            return SignatureVerification.Unknown(trusted.Checked is null
+            return new SignatureVerification(VerificationState.Unknown, null, trusted.Checked is null
                 ? trusted.Problem ?? "the signature cannot be checked under the trusted key"
-                : $"\"{trusted.Checked.Subject}\" in the signature's chain is signed with an algorithm TaintWatch cannot check ({trusted.Problem})");
+                : $"\"{trusted.Checked.Subject}\" in the signature's chain is signed with an algorithm TaintWatch cannot check ({trusted.Problem})", true);
         }
         if (trusted.Holds == false)
         {
@@ -154,7 +154,8 @@ internal sealed class CertificateChain
             var holds = Checks(issuer.Anchor, x, out var problem);
             if (holds is null)
             {
-                return new Walk(path, false, SignatureVerification.Unknown($"\"{x.Subject}\" in the signature's chain is signed with an algorithm TaintWatch cannot check ({problem})"));
+                return new Walk(path, false, new SignatureVerification(VerificationState.Unknown, null,
+                    $"\"{x.Subject}\" in the signature's chain is signed with an algorithm TaintWatch cannot check ({problem})", true));
             }
             if (holds == false)
             {
