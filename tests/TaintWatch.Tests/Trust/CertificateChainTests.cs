@@ -32,6 +32,23 @@ public class CertificateChainTests(ChainMaterial chain) : IClassFixture<ChainMat
     }
 
     [Fact]
+    public void Inspect_says_which_trusted_key_ends_the_chain()
+    {
+        var file = chain.Tree.PathOf("chained.ko");
+        File.WriteAllBytes(file, chain.SignedModule(chain.IntermediatePem));
+        string[] root = ["-k", Corpus.KernelRelease, "--path.rootfs", Path.Combine(Corpus.Root, "root")];
+        var r = Support.Cli.Run(["inspect", "--json", .. root, "--trust.keys", chain.CaPem, file]);
+        Assert.Equal(0, r.ExitCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        var verification = doc.RootElement[0].GetProperty("signature").GetProperty("verification");
+        Assert.Equal("valid", verification.GetProperty("state").GetString());
+        Assert.Equal(chain.CaPem, verification.GetProperty("verified_by").GetString());
+
+        var untrusted = Support.Cli.Run(["inspect", .. root, file]);
+        Assert.Contains("sig_verified:   untrusted\nsig_verify_problem:signed by \"CN=TaintWatch test leaf signing key\" through 2 certificates", untrusted.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_the_intermediate_carried_it_is_untrusted()
     {
         var v = Verify(chain.SignedModule(), Store(null, chain.CaPem));
@@ -134,6 +151,7 @@ public class CertificateChainTests(ChainMaterial chain) : IClassFixture<ChainMat
         var (leaf, key, intermediate) = chain.ChainSignedWith("sha224");
         var v = Verify(chain.SignedBy(leaf, key, intermediate), Store(null, chain.CaPem));
         Assert.Equal(VerificationState.Unknown, v.State);
+        Assert.True(v.SignatureChecks);
         Assert.Contains("CN=TaintWatch test intermediate sha224", v.Problem, StringComparison.Ordinal);
         Assert.Contains("sha224", v.Problem, StringComparison.OrdinalIgnoreCase);
     }
