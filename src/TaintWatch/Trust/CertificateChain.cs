@@ -51,11 +51,12 @@ internal sealed class CertificateChain
     }
 
     /// <summary>
-    /// pkcs7_find_key: the carried certificate the signer names by issuer and serial, with a key of the signature's
-    /// family. A signer named by SKID never matches (the kernel compares the certificates' issuer+serial ids).
+    /// pkcs7_find_key: the first carried certificate the signer names by issuer and serial, whatever its key (since
+    /// "KEYS: asymmetric: enforce that sig algo matches key algo", a key of another family fails the maths, fatally).
+    /// A signer named by SKID never matches: the kernel compares it with the certificates' issuer+serial ids.
     /// </summary>
-    public ChainCertificate? FindSigner(SignerId signer, string family) =>
-        signer.SubjectKeyId is null && _certificates.Count > 0 ? _certificates.FirstOrDefault(c => c.Id.Key == signer.Key && c.KeyFamily == family) : null;
+    public ChainCertificate? FindSigner(SignerId signer) =>
+        signer.SubjectKeyId is null && _certificates.Count > 0 ? _byId.GetValueOrDefault(signer.Key) : null;
 
     /// <summary>Any carried certificate the signer names, SKID included: checked, never trusted for being there.</summary>
     public TrustAnchor? Carrying(SignerId signer) => _certificates.Count == 0 ? null : _certificates.FirstOrDefault(c => c.Anchor.Matches(signer))?.Anchor;

@@ -170,14 +170,6 @@ internal sealed class ChainCertificate
         return (issuer is not null && serial is not null ? new SignerId(issuer, serial, null) : null, keyId);
     }
 
-    /// <summary>The key's family as pkcs7_find_key compares it with the signature's: rsa, ecdsa or ml-dsa.</summary>
-    public string KeyFamily => Anchor.Certificate.PublicKey.Oid.Value switch
-    {
-        "1.2.840.113549.1.1.1" => "rsa",
-        "1.2.840.10045.2.1" => "ecdsa",
-        _ => "ml-dsa",
-    };
-
     /// <summary>Both present and equal, as asymmetric_key_id_same (a missing id never matches).</summary>
     internal static bool Same(byte[]? a, byte[]? b) => a is not null && b is not null && a.AsSpan().SequenceEqual(b);
 }

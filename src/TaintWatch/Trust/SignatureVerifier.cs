@@ -83,7 +83,7 @@ public static class SignatureVerifier
         {
             return SignatureVerification.Unknown(scheme.Unsupported);
         }
-        if (chain.FindSigner(signer.Id, scheme.Family) is { } carriedSigner)
+        if (chain.FindSigner(signer.Id) is { } carriedSigner)
         {
             return VerifyThroughChain(chain, carriedSigner, signer, scheme, hash, signedDigest, store);
         }
