@@ -126,13 +126,17 @@ internal sealed class ChainCertificate
                 throw new ChainRefusal(VerificationState.Invalid, $"certificate {Index} the signature carries (\"{Subject}\") is self-issued but its authorityKeyIdentifier names itself only in part, so the kernel refuses the whole signature (EKEYREJECTED)");
             }
         }
-        // A signature the platform cannot check leaves it not self-signed, as the kernel's unsupported_sig does.
-        var checks = CertificateSignature.Check(Anchor, this, out _);
+        var checks = CertificateSignature.Check(Anchor, this, out var problem);
+        if (checks is null)
+        {
+            // Whether the kernel's parse accepts the message hangs on this signature: TaintWatch cannot tell.
+            throw new ChainRefusal(VerificationState.Unknown, $"certificate {Index} the signature carries (\"{Subject}\") is self-issued, and the kernel refuses the whole signature if its own signature fails, which TaintWatch cannot check ({problem})");
+        }
         if (checks == false)
         {
             throw new ChainRefusal(VerificationState.Invalid, $"certificate {Index} the signature carries (\"{Subject}\") is self-signed but its own signature does not check, so the kernel refuses the whole signature (EKEYREJECTED)");
         }
-        SelfSigned = checks == true;
+        SelfSigned = true;
     }
 
     /// <summary>AuthorityKeyIdentifier ::= SEQUENCE { [0] keyIdentifier, [1] GeneralNames, [2] serial } (x509_akid.asn1).</summary>

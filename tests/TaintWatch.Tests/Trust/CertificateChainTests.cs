@@ -157,6 +157,16 @@ public class CertificateChainTests(ChainMaterial chain) : IClassFixture<ChainMat
     }
 
     [Fact]
+    public void A_carried_self_signed_certificate_whose_signature_the_platform_cannot_check_leaves_the_signature_unknown()
+    {
+        // The kernel refuses the message if that signature fails, and TaintWatch cannot tell whether it does.
+        var v = Verify(chain.SignedModule(chain.IntermediatePem, chain.SelfSigned("ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-sha224")), Store(null, chain.CaPem));
+        Assert.Equal(VerificationState.Unknown, v.State);
+        Assert.Contains("is self-issued", v.Problem, StringComparison.Ordinal);
+        Assert.Contains("ecdsa-with-SHA224", v.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_carried_certificate_with_a_key_the_kernel_cannot_parse_leaves_the_signature_unknown()
     {
         // x509_extract_key_data has no Ed25519: the message fails to parse with ENOPKG, loaded as unverified.

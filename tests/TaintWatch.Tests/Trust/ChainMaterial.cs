@@ -172,11 +172,12 @@ public sealed class ChainMaterial : IDisposable
     }
 
     /// <summary>A self-signed certificate with a key of <paramref name="algorithm"/> (openssl -newkey), PEM path.</summary>
-    public string SelfSigned(string algorithm)
+    public string SelfSigned(string algorithm, params string[] options)
     {
-        var path = Tree.PathOf(algorithm + "-self-signed.pem");
-        OpenSsl("req", "-x509", "-config", Tree.PathOf("openssl.cnf"), "-extensions", "ca", "-newkey", algorithm, "-nodes",
-            "-keyout", Tree.PathOf(algorithm + ".key"), "-out", path, "-subj", "/CN=TaintWatch test " + algorithm, "-days", "3650");
+        var name = string.Join('-', [algorithm, .. options.Select(o => o.TrimStart('-'))]);
+        var path = Tree.PathOf(name + "-self-signed.pem");
+        OpenSsl(["req", "-x509", "-config", Tree.PathOf("openssl.cnf"), "-extensions", "ca", "-newkey", algorithm, "-nodes",
+            "-keyout", Tree.PathOf(name + ".key"), "-out", path, "-subj", "/CN=TaintWatch test " + name, "-days", "3650", .. options]);
         return path;
     }
 
