@@ -120,6 +120,20 @@ internal sealed record SignatureScheme(string Family, RSASignaturePadding? Paddi
     /// <summary>True when the maths holds, false when not, null (with a reason) when it cannot be checked.</summary>
     public bool? Verify(TrustAnchor key, HashAlgorithmName hash, byte[] digest, byte[]? signedAttributes, byte[] signature, out string? problem)
     {
+        try
+        {
+            return VerifyWithKey(key, hash, digest, signedAttributes, signature, out problem);
+        }
+        catch (CryptographicException)
+        {
+            // A key that does not decode (a hostile certificate carried in the signature) checks nothing.
+            problem = null;
+            return false;
+        }
+    }
+
+    private bool? VerifyWithKey(TrustAnchor key, HashAlgorithmName hash, byte[] digest, byte[]? signedAttributes, byte[] signature, out string? problem)
+    {
         problem = null;
         var certificate = key.Certificate;
         switch (Family)

@@ -93,17 +93,8 @@ public sealed class TrustAnchor
         {
             if (!_keysLoaded)
             {
-                try
-                {
-                    _rsa = Certificate.GetRSAPublicKey();
-                    _ecdsa = _rsa is null ? Certificate.GetECDsaPublicKey() : null;
-                }
-                catch (CryptographicException)
-                {
-                    // A key that does not decode (a hostile carried certificate) checks no signature.
-                    _rsa = null;
-                    _ecdsa = null;
-                }
+                _rsa = Certificate.GetRSAPublicKey();
+                _ecdsa = _rsa is null ? Certificate.GetECDsaPublicKey() : null;
                 _keysLoaded = true;
             }
             return use(_rsa, _ecdsa);
