@@ -140,8 +140,8 @@ internal sealed record SignatureScheme(string Family, RSASignaturePadding? Paddi
         {
             case "rsa":
                 {
-                    // A key of another type cannot have made the signature: the maths fails, as pkcs7_find_key
-                    // leaves a key of another algorithm unmatched.
+                    // A key of another type cannot have made the signature: the maths fails, as
+                    // public_key_verify_signature rejects a key of another algorithm (EKEYREJECTED).
                     var padding = Padding!;
                     return key.WithKey((rsa, _) => rsa?.VerifyHash(digest, signature, hash, padding) ?? false);
                 }
