@@ -22,6 +22,15 @@ public static class FuzzTargets
     /// <summary>Small caps so a fuzzer-made bomb costs milliseconds; the real caps are tested elsewhere.</summary>
     private const int OutputLimit = 8 << 20;
 
+    // What the signed bytes hash to, for the signature-chain target: nothing a real signature matches.
+    private static readonly Dictionary<string, byte[]> ZeroDigests = new(StringComparer.Ordinal)
+    {
+        ["sha1"] = new byte[20],
+        ["sha256"] = new byte[32],
+        ["sha384"] = new byte[48],
+        ["sha512"] = new byte[64],
+    };
+
     public static IReadOnlyDictionary<string, Action<byte[]>> All { get; } = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     {
         // The whole module reader: compression by magic, ELF, .modinfo, notes, appended signature, PKCS#7, OpenPGP.
@@ -68,6 +77,10 @@ public static class FuzzTargets
         ["certificate-list"] = data => FindCertificates(data),
         ["efi-signature-list"] = data => Expect<ModuleFormatException>(() => EfiSignatureList.Parse(data)),
         ["pkcs7-message"] = data => Expect<ModuleFormatException>(() => Pkcs7Message.Parse(data)),
+        // A signature and the certificates it carries, verified against no keys: each carried certificate is read
+        // and, if self-issued, its own signature checked, as the kernel's x509_cert_parse does; the chain walked.
+        ["signature-chain"] = data => Expect<ModuleFormatException>(() =>
+            SignatureVerifier.Verify(new SignatureEvidence(Pkcs7Message.Parse(data), null, ZeroDigests, null, null), TrustStore.Empty)),
         ["proc-keys"] = data => ProcKeys.Parse(Encoding.UTF8.GetString(data)),
         ["expected-modules"] = data =>
         {

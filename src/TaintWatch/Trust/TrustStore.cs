@@ -62,12 +62,26 @@ public sealed class TrustStore
     /// <summary>Whether the certificate is revoked: listed itself, or its TBS hash listed (as x509_get_sig_params checks).</summary>
     public string? Revocation(TrustAnchor anchor)
     {
-        if (_revokedTbsHashes.Contains(Convert.ToHexString(anchor.TbsSha256)))
+        if (TbsRevocation(anchor) is { } tbs)
         {
-            return "its certificate's TBS SHA-256 is listed in " + string.Join(" or ", Sources.Where(s => s.Revokes && s.Hashes > 0).Select(s => s.Name));
+            return tbs.Reason;
         }
         var listed = Revoked.FirstOrDefault(r => r.Der.AsSpan().SequenceEqual(anchor.Der));
         return listed is null ? null : "its certificate is listed in " + listed.Source;
+    }
+
+    /// <summary>
+    /// Whether the certificate's TBS SHA-256 is listed (the kernel's "tbs:" blacklist hashes, which mark a
+    /// certificate blacklisted wherever it appears); Source names the sources that list such hashes.
+    /// </summary>
+    public (string Source, string Reason)? TbsRevocation(TrustAnchor anchor)
+    {
+        if (_revokedTbsHashes.Count == 0 || !_revokedTbsHashes.Contains(Convert.ToHexString(anchor.TbsSha256)))
+        {
+            return null;
+        }
+        var sources = string.Join(" or ", Sources.Where(s => s.Revokes && s.Hashes > 0).Select(s => s.Name));
+        return (sources, "its certificate's TBS SHA-256 is listed in " + sources);
     }
 
     private static void Index(Dictionary<string, TrustAnchor> index, TrustAnchor anchor)

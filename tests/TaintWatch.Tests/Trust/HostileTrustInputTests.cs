@@ -9,7 +9,7 @@ namespace TaintWatch.Tests.Trust;
 /// </summary>
 public class HostileTrustInputTests
 {
-    public static TheoryData<string> Targets() => ["kernel-image", "certificate-list", "efi-signature-list", "pkcs7-message", "proc-keys"];
+    public static TheoryData<string> Targets() => ["kernel-image", "certificate-list", "efi-signature-list", "pkcs7-message", "signature-chain", "proc-keys"];
 
     [Theory]
     [MemberData(nameof(Targets))]
