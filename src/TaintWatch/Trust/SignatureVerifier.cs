@@ -42,13 +42,22 @@ public static class SignatureVerifier
             return new SignatureVerification(refusal.State, null, refusal.Message);
         }
         // Every SignerInfo must hold (pkcs7_verify fails on the first that does not); one trusted is enough.
-        var verdicts = message.Signers.Select(s => VerifySigner(chain, s, evidence.Digests, store)).ToList();
+        var verdicts = message.Signers.Select(s => NotUntrustedWithoutKeys(VerifySigner(chain, s, evidence.Digests, store), store)).ToList();
         return verdicts.FirstOrDefault(v => v.State == VerificationState.Invalid)
             ?? verdicts.FirstOrDefault(v => v.State == VerificationState.Revoked)
             ?? verdicts.FirstOrDefault(v => v.State == VerificationState.Valid)
             ?? verdicts.FirstOrDefault(v => v.State == VerificationState.Untrusted)
             ?? verdicts[0];
     }
+
+    /// <summary>
+    /// "untrusted" means no trusted source holds the key; when no source could be read at all that is not known,
+    /// even where the signature checks under a certificate it carries itself: unknown, with both reasons.
+    /// </summary>
+    private static SignatureVerification NotUntrustedWithoutKeys(SignatureVerification verdict, TrustStore store) =>
+        verdict.State == VerificationState.Untrusted && store.IsEmpty
+            ? verdict with { State = VerificationState.Unknown, Problem = $"no trusted key could be read ({DescribeSources(store)}); {verdict.Problem}" }
+            : verdict;
 
     private static SignatureVerification VerifySigner(CertificateChain chain, Pkcs7Signer signer, IReadOnlyDictionary<string, byte[]> digests, TrustStore store)
     {

@@ -72,6 +72,26 @@ public class CertificateChainTests(ChainMaterial chain) : IClassFixture<ChainMat
     }
 
     [Fact]
+    public void With_no_trusted_source_readable_a_carried_chain_is_unknown_not_untrusted()
+    {
+        // No kernel image, no UEFI, no keys: nobody can say the key is not trusted.
+        var nothing = TrustStoreLoader.Load(new TrustStoreLoader.Options(new TaintWatch.Kernel.KernelPaths("/nonexistent-proc", "/nonexistent-sys", "/nonexistent-root"), Corpus.KernelRelease, []));
+        Assert.True(nothing.IsEmpty);
+        foreach (var file in new[] { chain.SignedModule(chain.IntermediatePem), chain.SignedModule(chain.IntermediatePem, chain.CaPem) })
+        {
+            var v = Verify(file, nothing);
+            Assert.Equal(VerificationState.Unknown, v.State);
+            Assert.StartsWith("no trusted key could be read", v.Problem, StringComparison.Ordinal);
+            Assert.Contains("CN=TaintWatch test leaf signing key", v.Problem, StringComparison.Ordinal);
+            Assert.True(v.SignatureChecks);
+        }
+        // A changed module is still invalid: the maths needs no trusted source.
+        var changed = chain.SignedModule(chain.IntermediatePem);
+        changed[4000] ^= 0x01;
+        Assert.Equal(VerificationState.Invalid, Verify(changed, nothing).State);
+    }
+
+    [Fact]
     public void A_changed_module_is_invalid_under_the_carried_leaf()
     {
         var file = chain.SignedModule(chain.IntermediatePem);
