@@ -107,25 +107,9 @@ public static class SignatureVerifier
                 ? SignatureVerification.Unknown("no trusted key could be read: " + DescribeSources(store))
                 : new SignatureVerification(VerificationState.Untrusted, null, $"no trusted source holds the signing key ({signer.Id})");
         }
-        var checks = scheme.Verify(key, hash, signedDigest, signer.SignedAttributes, signer.Signature, out var mathProblem);
-        if (checks is null)
+        if (RefusedUnder(key, signer, scheme, hash, signedDigest) is { } refused)
         {
-            return SignatureVerification.Unknown(mathProblem!);
-        }
-        if (checks == false)
-        {
-            return new SignatureVerification(VerificationState.Invalid, key.Source, signer.SignedAttributes is null
-                ? "the file is not what was signed: the signature does not match its contents under the signer's key"
-                : "the signed attributes' signature does not check under the signer's key");
-        }
-        if (signer.SigningTime is { } time && (time < key.Certificate.NotBefore.ToUniversalTime() || time > key.Certificate.NotAfter.ToUniversalTime()))
-        {
-            return new SignatureVerification(VerificationState.Invalid, key.Source, "signed outside the signing certificate's validity (\"Message signed outside of X.509 validity window\")", true);
-        }
-        if (signer.SignedAttributes is not null && !scheme.IsMlDsa)
-        {
-            return new SignatureVerification(VerificationState.Invalid, key.Source,
-                "the signature checks, but it has signed attributes, which the kernel refuses for module signatures other than ML-DSA (\"Invalid module sig (has authattrs)\")", true);
+            return refused;
         }
         if (revoked is not null)
         {
@@ -149,7 +133,16 @@ public static class SignatureVerifier
     /// </summary>
     private static SignatureVerification VerifyThroughChain(CertificateChain chain, ChainCertificate carried, Pkcs7Signer signer, SignatureScheme scheme, HashAlgorithmName hash, byte[] digest, TrustStore store)
     {
-        var key = carried.Anchor;
+        return RefusedUnder(carried.Anchor, signer, scheme, hash, digest)
+            ?? chain.Decide(carried, signer.Id, store, k => scheme.Verify(k, hash, digest, signer.SignedAttributes, signer.Signature, out _));
+    }
+
+    /// <summary>
+    /// What the kernel refuses once it has the signer's key (public_key_verify_signature, then pkcs7_verify_one's
+    /// validity and authattrs checks): null when the module's signature checks and stands under it.
+    /// </summary>
+    private static SignatureVerification? RefusedUnder(TrustAnchor key, Pkcs7Signer signer, SignatureScheme scheme, HashAlgorithmName hash, byte[] digest)
+    {
         var checks = scheme.Verify(key, hash, digest, signer.SignedAttributes, signer.Signature, out var mathProblem);
         if (checks is null)
         {
@@ -165,12 +158,10 @@ public static class SignatureVerifier
         {
             return new SignatureVerification(VerificationState.Invalid, key.Source, "signed outside the signing certificate's validity (\"Message signed outside of X.509 validity window\")", true);
         }
-        if (signer.SignedAttributes is not null && !scheme.IsMlDsa)
-        {
-            return new SignatureVerification(VerificationState.Invalid, key.Source,
-                "the signature checks, but it has signed attributes, which the kernel refuses for module signatures other than ML-DSA (\"Invalid module sig (has authattrs)\")", true);
-        }
-        return chain.Decide(carried, signer.Id, store, k => scheme.Verify(k, hash, digest, signer.SignedAttributes, signer.Signature, out _));
+        return signer.SignedAttributes is not null && !scheme.IsMlDsa
+            ? new SignatureVerification(VerificationState.Invalid, key.Source,
+                "the signature checks, but it has signed attributes, which the kernel refuses for module signatures other than ML-DSA (\"Invalid module sig (has authattrs)\")", true)
+            : null;
     }
 
     private static SignatureVerification VerifyLegacy(LegacyX509Signature legacy, IReadOnlyDictionary<string, byte[]> digests, TrustStore store)
