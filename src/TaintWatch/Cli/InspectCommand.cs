@@ -87,39 +87,14 @@ public static class InspectCommand
         var failures = 0;
         var collected = printModinfo ? null : new List<ModuleInspection>(work.Count);
         TrustStore? store = null;
-        var keysReported = !verify;
-        void ReportKeys()
-        {
-            keysReported = true;
-            store = trust?.Result;
-            TrustOptions.WarnAboutNamedKeys(error, "inspect", store, options.TrustKeys);
-            if (store is { IsEmpty: true })
-            {
-                error.WriteLine($"taintwatch inspect: no trusted key could be read ({SignatureVerifier.DescribeSources(store)}): signatures show as unknown");
-            }
-        }
         Resolved Job((string Target, ModuleLocation? Location) item)
         {
             var r = Resolve(item.Target, item.Location, locator, verify);
             var waitsForKeys = verify && r.Inspection?.Evidence is not null && trust is { IsCompleted: false };
             return waitsForKeys ? r : Format(WithVerification(r, trust?.Result));
         }
-        Resolved? Settle(Resolved r)
-        {
-            if (r.Inspection?.Evidence is null)
-            {
-                return r;
-            }
-            if (trust is { IsCompleted: false })
-            {
-                return null;
-            }
-            if (!keysReported)
-            {
-                ReportKeys();
-            }
-            return Format(WithVerification(r, trust?.Result));
-        }
+        Resolved? Settle(Resolved r) =>
+            r.Inspection?.Evidence is null ? r : trust is { IsCompleted: false } ? null : Format(WithVerification(r, trust?.Result));
         void Emit(Resolved r)
         {
             if (r.Inspection is not null)
@@ -138,10 +113,12 @@ public static class InspectCommand
         }
         void KeysLoaded()
         {
-            trust?.Wait();
-            if (!keysReported)
+            // Every file is read: wait for the keys if they are still loading, then say what they lack.
+            store = trust?.Result;
+            TrustOptions.WarnAboutNamedKeys(error, "inspect", store, options.TrustKeys);
+            if (store is { IsEmpty: true })
             {
-                ReportKeys();
+                error.WriteLine($"taintwatch inspect: no trusted key could be read ({SignatureVerifier.DescribeSources(store)}): signatures show as unknown");
             }
         }
         ParallelWork.ForEachInOrder(work, Job, Settle, Emit, KeysLoaded, Environment.ProcessorCount);
