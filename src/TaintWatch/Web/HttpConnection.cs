@@ -22,6 +22,9 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, ConnectionTa
 
     private const byte TlsHandshakeRecord = 0x16;
 
+    /// <summary>How much of a body is written at once, so that the write timeout measures a client's progress.</summary>
+    private const int WriteChunkBytes = 256 * 1024;
+
     public async Task ServeAsync(CancellationToken stopping)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping, entry.Evicted);
@@ -54,7 +57,7 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, ConnectionTa
                 }
                 else
                 {
-                    await WriteAsync(stream, HttpResponse.Text(400, "Client sent a TLS handshake to a plain HTTP server: scrape it with http://, or give it a web config with tls_server_config.\n"), head: false, http11: true, keepAlive: false, timeout.Token);
+                    await WriteAsync(stream, HttpResponse.Text(400, "Client sent a TLS handshake to a plain HTTP server: scrape it with http://, or give it a web config with tls_server_config.\n"), head: false, http11: true, keepAlive: false, timeout);
                 }
                 return;
             }
@@ -125,8 +128,7 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, ConnectionTa
                 if (refusal is not null)
                 {
                     table.Enter(entry, Stage.Writing);
-                    timeout.CancelAfter(limits.WriteTimeout);
-                    await WriteAsync(stream, HttpResponse.Text(refusal.Status, $"{refusal.Reason}\n"), head: false, http11: true, keepAlive: false, timeout.Token);
+                    await WriteAsync(stream, HttpResponse.Text(refusal.Status, $"{refusal.Reason}\n"), head: false, http11: true, keepAlive: false, timeout);
                     return;
                 }
                 // From here the request is answered whatever arrives: a newcomer cannot make it give way.
@@ -143,8 +145,7 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, ConnectionTa
                 {
                     return;
                 }
-                timeout.CancelAfter(limits.WriteTimeout);
-                await WriteAsync(stream, response, request.Method == "HEAD", request.Http11, keepAlive, timeout.Token);
+                await WriteAsync(stream, response, request.Method == "HEAD", request.Http11, keepAlive, timeout);
                 served = true;
                 if (!keepAlive)
                 {
@@ -163,8 +164,15 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, ConnectionTa
         }
     }
 
-    private static async Task WriteAsync(Stream stream, HttpResponse response, bool head, bool http11, bool keepAlive, CancellationToken cancel)
+    /// <summary>
+    /// Writes one response. The write timeout runs from each part the client takes (<see cref="WriteChunkBytes"/>), not
+    /// from the start: a scraper reading a large response over a slow link is served to the end, one that stops
+    /// reading is dropped <see cref="HttpServerLimits.WriteTimeout"/> after the last part it took.
+    /// </summary>
+    private async Task WriteAsync(Stream stream, HttpResponse response, bool head, bool http11, bool keepAlive, CancellationTokenSource timeout)
     {
+        timeout.CancelAfter(limits.WriteTimeout);
+        var cancel = timeout.Token;
         var text = new StringBuilder(256)
             .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {response.Status} {HttpResponse.ReasonPhrase(response.Status)}\r\n")
             .Append(CultureInfo.InvariantCulture, $"Date: {DateTime.UtcNow:r}\r\n")
@@ -189,6 +197,10 @@ public sealed class HttpConnection(Socket socket, MetricsSite site, ConnectionTa
             return;
         }
         await stream.WriteAsync(headBytes, cancel);
-        await stream.WriteAsync(response.Body, cancel);
+        for (var body = response.Body; !body.IsEmpty; body = body[Math.Min(WriteChunkBytes, body.Length)..])
+        {
+            timeout.CancelAfter(limits.WriteTimeout);
+            await stream.WriteAsync(body[..Math.Min(WriteChunkBytes, body.Length)], cancel);
+        }
     }
 }

@@ -12,7 +12,10 @@ namespace TaintWatch.Web;
 /// of its head: a client that connects and says nothing, or sends a byte now and then, is dropped after this.
 /// </param>
 /// <param name="KeepAliveTimeout">Between two requests; above Prometheus' usual scrape intervals (Kestrel keeps 130 s).</param>
-/// <param name="WriteTimeout">For a response to be taken by a client that has stopped reading.</param>
+/// <param name="WriteTimeout">
+/// For the client to take the next part of a response: one that stops reading is dropped after this, one that reads
+/// slowly (a large scrape over a slow link) is served to the end.
+/// </param>
 public sealed record HttpServerLimits(int MaxConnections, TimeSpan HandshakeTimeout, TimeSpan HeadTimeout, TimeSpan KeepAliveTimeout, TimeSpan WriteTimeout)
 {
     public static readonly HttpServerLimits Default = new(1024, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(130), TimeSpan.FromSeconds(30));

@@ -146,12 +146,14 @@ public sealed class HostileClientTests : IAsyncDisposable
                 await Task.Delay(500);
             }
         });
+        Task<List<Socket>>? more = null;
         try
         {
             // Meanwhile the attacker keeps opening connections: the scraper competes with new ones too.
-            var more = Task.Run(() => Open(port, 1000, null));
+            // Kept apart from the list the drip walks, and closed with it at the end.
+            more = Task.Run(() => Open(port, 1000, null));
             var (times, failures) = await Scrape(port, 100);
-            attack.AddRange(await more);
+            await more;
             _output.WriteLine($"{(slow ? "slow" : "idle")}: {times.Count} scrapes, p99 {P99(times):0.0} ms, slowest {times.Max():0.0} ms, {failures.Count} failed; {_server!.OpenConnections} connections held");
             Assert.Empty(failures);
             Assert.True(P99(times) < 1000, $"p99 {P99(times):0.0} ms; slowest {times.Max():0.0} ms");
@@ -163,6 +165,10 @@ public sealed class HostileClientTests : IAsyncDisposable
             await stop.CancelAsync();
             await drip;
             attack.ForEach(s => s.Dispose());
+            if (more is not null)
+            {
+                (await more).ForEach(s => s.Dispose());
+            }
         }
     }
 
@@ -222,28 +228,35 @@ public sealed class HostileClientTests : IAsyncDisposable
                 // A new password each time: nothing the server has remembered.
                 var guess = Convert.ToBase64String(Encoding.UTF8.GetBytes($"prometheus:guess-{a}-{i}"));
                 await Send(stream, $"GET /metrics HTTP/1.1\r\nAuthorization: Basic {guess}\r\n\r\n");
-                Assert.Equal(401, (await ReadAsync(stream)).Status);
+                Assert.Equal(401, (await ReadAsync(stream, stop.Token)).Status);
                 Interlocked.Increment(ref refused);
             }
         })).ToList();
         Thread.Sleep(1000); // every attacker has a bcrypt queued
         var (times, failures) = await Scrape(port, 100, right);
+        var answeredDuringScrapes = Volatile.Read(ref refused);
+        // The flood did run, one bcrypt at a time (on a machine busy with other suites the low-priority thread may
+        // have answered few so far: wait for some, rather than for all 64 queued ones).
+        for (var waited = 0; Volatile.Read(ref refused) <= 5 && waited < 600; waited++)
+        {
+            Thread.Sleep(100);
+        }
         await stop.CancelAsync();
-        _output.WriteLine($"64 wrong-password connections: {times.Count} scrapes, p99 {P99(times):0.0} ms, slowest {times.Max():0.0} ms, {failures.Count} failed; {refused} wrong passwords answered");
+        _output.WriteLine($"64 wrong-password connections: {times.Count} scrapes, p99 {P99(times):0.0} ms, slowest {times.Max():0.0} ms, {failures.Count} failed; {answeredDuringScrapes} wrong passwords answered during them");
         foreach (var attacker in attackers)
         {
             try
             {
                 await attacker.WaitAsync(TimeSpan.FromSeconds(30));
             }
-            catch (IOException)
+            catch (OperationCanceledException)
             {
-                // closed at the end of the test
+                // stopped waiting for its answer at the end of the test
             }
         }
         Assert.Empty(failures);
         Assert.True(P99(times) < 1000, $"p99 {P99(times):0.0} ms; slowest {times.Max():0.0} ms");
-        Assert.True(refused > 5, $"only {refused} wrong passwords were answered"); // the flood did run, one bcrypt at a time
+        Assert.True(refused > 5, $"only {refused} wrong passwords were answered in a minute");
     }
 
     [Fact]

@@ -175,11 +175,17 @@ public sealed class MetricsServerTests : IAsyncDisposable
         Assert.Equal(200, Read(next).Status);
     }
 
+    /// <summary>
+    /// A write timeout of its own, longer than <see cref="Short"/>'s: the other client reads 8 MB on a test machine
+    /// that may be busy with other suites, and must not look stuck while it does.
+    /// </summary>
+    private static readonly HttpServerLimits Writing = Short with { WriteTimeout = TimeSpan.FromSeconds(2) };
+
     [Fact]
     public async Task A_client_that_stops_reading_a_large_scrape_is_dropped_and_others_are_served()
     {
         Series(250_000); // ~8 MB: more than the socket buffers of both ends hold
-        var port = Start(Short);
+        var port = Start(Writing);
         using var stuck = new TcpClient();
         stuck.ReceiveBufferSize = 4096;
         await stuck.ConnectAsync(IPAddress.Loopback, port);
@@ -188,21 +194,58 @@ public sealed class MetricsServerTests : IAsyncDisposable
         await Send(other, "GET /metrics HTTP/1.1\r\n\r\n");
         var response = Read(other);
         Assert.Equal(await Expected(), Encoding.UTF8.GetString(response.Body));
-        Thread.Sleep(1500); // past the write timeout; then what is left in the buffers ends, short of the whole body
-        var received = 0;
-        var buffer = new byte[65536];
-        stuck.GetStream().ReadTimeout = 10_000;
+        Thread.Sleep(Writing.WriteTimeout * 2); // past the write timeout; then what is left in the buffers ends, short of the whole body
+        var received = ReadToEnd(stuck.GetStream(), pause: TimeSpan.Zero);
+        Assert.True(received < response.Body.Length, $"{received} bytes of {response.Body.Length}");
+    }
+
+    [Fact]
+    public async Task A_client_reading_a_large_scrape_slowly_is_served_to_the_end_though_it_takes_longer_than_the_write_timeout()
+    {
+        Series(250_000);
+        var port = Start(Writing);
+        await using var fast = await Connect(port);
+        await Send(fast, "GET /metrics HTTP/1.1\r\n\r\n");
+        var whole = Read(fast).Body.Length;
+        using var slow = new TcpClient();
+        slow.ReceiveBufferSize = 4096;
+        await slow.ConnectAsync(IPAddress.Loopback, port);
+        await Send(slow.GetStream(), "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
+        // 256 KiB every 150 ms: over 3 s for the ~6 MB, well past the 2 s write timeout, never near 2 s without progress.
+        var started = DateTime.UtcNow;
+        var received = ReadToEnd(slow.GetStream(), pause: TimeSpan.FromMilliseconds(150), slice: 256 * 1024);
+        var took = DateTime.UtcNow - started;
+        Assert.True(took > Writing.WriteTimeout * 1.25, $"{took.TotalSeconds:0.0} s: the test must outlast the write timeout to mean anything");
+        Assert.True(received > whole, $"{received} bytes with the head, body {whole}, in {took.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>Reads until the server closes (or resets), a slice at a time with a pause after each; the bytes read.</summary>
+    private static long ReadToEnd(NetworkStream stream, TimeSpan pause, int slice = 1 << 20)
+    {
+        stream.ReadTimeout = 10_000;
+        var buffer = new byte[slice];
+        long received = 0;
         try
         {
-            for (int n; (n = stuck.GetStream().Read(buffer)) > 0;)
+            while (true)
             {
-                received += n;
+                var taken = 0;
+                for (int n; taken < buffer.Length && (n = stream.Read(buffer, taken, buffer.Length - taken)) > 0;)
+                {
+                    taken += n;
+                }
+                received += taken;
+                if (taken < buffer.Length)
+                {
+                    return received;
+                }
+                Thread.Sleep(pause);
             }
         }
         catch (IOException)
         {
+            return received;
         }
-        Assert.True(received < response.Body.Length, $"{received} bytes of {response.Body.Length}");
     }
 
     [Fact]
