@@ -11,7 +11,7 @@ public sealed record HttpRefusal(int Status, string Reason);
 /// <summary>
 /// Parses the head of an HTTP/1.0 or 1.1 request (RFC 9112 §2-5) from bytes received so far. Strict where
 /// leniency has led to request smuggling (whitespace before a colon, obsolete line folding, bare CR, two
-/// Content-Length values), lenient where RFC 9112 allows it (a bare LF ends a line, empty lines before the
+/// Content-Length values, a missing, repeated or malformed Host), lenient where RFC 9112 allows it (a bare LF ends a line, empty lines before the
 /// request line). Bounded: a head longer than <see cref="MaxHeadBytes"/> or with more than
 /// <see cref="MaxHeaders"/> fields is refused, so a client cannot make the daemon hold more.
 /// </summary>
@@ -103,6 +103,7 @@ public static class HttpRequestParser
         bool? connectionClose = null;
         long? contentLength = null;
         var chunked = false;
+        var hosts = 0;
         var count = 0;
         var rest = lineEnd < 0 ? [] : head[(lineEnd + 1)..];
         while (rest.Length > 0)
@@ -129,7 +130,18 @@ public static class HttpRequestParser
                 return new HttpRefusal(400, "control character in a header field");
             }
             var name = line[..colon];
-            if (Ascii.EqualsIgnoreCase(name, "authorization"u8))
+            if (Ascii.EqualsIgnoreCase(name, "host"u8))
+            {
+                if (++hosts > 1)
+                {
+                    return new HttpRefusal(400, "too many Host headers");
+                }
+                if (!IsValidHost(value))
+                {
+                    return new HttpRefusal(400, "malformed Host header");
+                }
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "authorization"u8))
             {
                 authorization = Encoding.Latin1.GetString(value);
             }
@@ -160,6 +172,11 @@ public static class HttpRequestParser
             {
                 chunked = true;
             }
+        }
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (as Go's net/http does, with the same words).
+        if (http11 && hosts == 0)
+        {
+            return new HttpRefusal(400, "missing required Host header");
         }
         if (chunked && contentLength is not null)
         {
@@ -230,6 +247,22 @@ public static class HttpRequestParser
             }
         }
         return text.Length > 0;
+    }
+
+    /// <summary>
+    /// The characters a Host value may hold (RFC 3986 host and port: unreserved, sub-delims, ':', '[', ']', '%'
+    /// for escapes, '@' as Go allows); empty is valid (RFC 9112 §3.2, a target without an authority).
+    /// </summary>
+    private static bool IsValidHost(ReadOnlySpan<byte> value)
+    {
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiLetterOrDigit((char)c) && !"!$%&'()*+,-.:;=@[]_~"u8.Contains(c))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>gzip listed without q=0 (RFC 9110 §12.5.3).</summary>

@@ -70,7 +70,7 @@ public sealed class HostileClientTests : IAsyncDisposable
                     await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, cancel.Token);
                     stream = ssl;
                 }
-                await Send(stream, $"GET /metrics HTTP/1.1\r\n{(authorization is null ? "" : $"Authorization: {authorization}\r\n")}\r\n");
+                await Send(stream, $"GET /metrics HTTP/1.1\r\nHost: x\r\n{(authorization is null ? "" : $"Authorization: {authorization}\r\n")}\r\n");
                 var response = await ReadAsync(stream, cancel.Token);
                 if (response.Status != 200)
                 {
@@ -126,7 +126,7 @@ public sealed class HostileClientTests : IAsyncDisposable
         Assert.True(limit >= Attackers + HttpServerLimits.Default.MaxConnections + 200, $"this test needs {Attackers + 1224} descriptors; RLIMIT_NOFILE hard limit is {limit}");
         var port = Start();
         // Slow: a request head begun and never finished, then a byte now and then (slowloris).
-        var attack = await Open(port, Attackers, slow ? "GET /metrics HTTP/1.1\r\nX-a: "u8.ToArray() : null);
+        var attack = await Open(port, Attackers, slow ? "GET /metrics HTTP/1.1\r\nHost: x\r\nX-a: "u8.ToArray() : null);
         using var stop = new CancellationTokenSource();
         var drip = Task.Run(async () =>
         {
@@ -227,7 +227,7 @@ public sealed class HostileClientTests : IAsyncDisposable
             {
                 // A new password each time: nothing the server has remembered.
                 var guess = Convert.ToBase64String(Encoding.UTF8.GetBytes($"prometheus:guess-{a}-{i}"));
-                await Send(stream, $"GET /metrics HTTP/1.1\r\nAuthorization: Basic {guess}\r\n\r\n");
+                await Send(stream, $"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {guess}\r\n\r\n");
                 Assert.Equal(401, (await ReadAsync(stream, stop.Token)).Status);
                 Interlocked.Increment(ref refused);
             }
@@ -276,7 +276,7 @@ public sealed class HostileClientTests : IAsyncDisposable
                 // A password not tried before: a remembered one would be answered without bcrypt.
                 var header = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:try-{round}-{i}"));
                 var watch = Stopwatch.StartNew();
-                await Send(stream, $"GET /metrics HTTP/1.1\r\nAuthorization: {header}\r\n\r\n");
+                await Send(stream, $"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: {header}\r\n\r\n");
                 Assert.Equal(401, (await ReadAsync(stream)).Status);
                 times.Add(watch.Elapsed.TotalMilliseconds);
             }

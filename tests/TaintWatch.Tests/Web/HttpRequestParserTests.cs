@@ -60,12 +60,15 @@ public sealed class HttpRequestParserTests
     }
 
     [Theory]
-    [InlineData("GET /metrics HTTP/1.1\n\n", "/metrics")] // bare LF ends lines (RFC 9112 §2.2)
-    [InlineData("\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n", "/metrics")] // empty lines before the request line
-    [InlineData("GET /metrics?name[]=x HTTP/1.1\r\n\r\n", "/metrics")]
-    [InlineData("GET http://host:9877/metrics HTTP/1.1\r\n\r\n", "/metrics")] // absolute form, as proxies send
-    [InlineData("GET http://host:9877 HTTP/1.1\r\n\r\n", "/")]
-    [InlineData("GET /metrics HTTP/1.1\r\nX-Empty:\r\nX-Spaces:   a b   \r\n\r\n", "/metrics")]
+    [InlineData("GET /metrics HTTP/1.1\nHost: a\n\n", "/metrics")] // bare LF ends lines (RFC 9112 §2.2)
+    [InlineData("\r\n\r\nGET /metrics HTTP/1.1\r\nHost: a\r\n\r\n", "/metrics")] // empty lines before the request line
+    [InlineData("GET /metrics?name[]=x HTTP/1.1\r\nHost: a\r\n\r\n", "/metrics")]
+    [InlineData("GET http://host:9877/metrics HTTP/1.1\r\nHost: host:9877\r\n\r\n", "/metrics")] // absolute form, as proxies send
+    [InlineData("GET http://host:9877 HTTP/1.1\r\nHost: host:9877\r\n\r\n", "/")]
+    [InlineData("GET /metrics HTTP/1.1\r\nHost:\r\n\r\n", "/metrics")] // an empty Host is valid (RFC 9112 §3.2)
+    [InlineData("GET /metrics HTTP/1.1\r\nhost: [::1]:9877\r\n\r\n", "/metrics")]
+    [InlineData("GET /metrics HTTP/1.0\r\n\r\n", "/metrics")] // HTTP/1.0 needs no Host
+    [InlineData("GET /metrics HTTP/1.1\r\nHost: a\r\nX-Empty:\r\nX-Spaces:   a b   \r\n\r\n", "/metrics")]
     public void Lenient_where_the_RFC_allows(string text, string path)
     {
         var (outcome, head, _, refusal) = Parse(text);
@@ -80,7 +83,12 @@ public sealed class HttpRequestParserTests
     [InlineData("GET /metrics HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400, "Content-Length")]
     [InlineData("GET /metrics HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "Content-Length")]
     [InlineData("GET /metrics HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400, "Content-Length")]
-    [InlineData("POST /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400, "both")]
+    [InlineData("POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400, "both")]
+    [InlineData("GET /metrics HTTP/1.1\r\n\r\n", 400, "missing required Host header")] // RFC 9112 §3.2, Go's words
+    [InlineData("GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "too many Host headers")]
+    [InlineData("GET /metrics HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400, "too many Host headers")]
+    [InlineData("GET /metrics HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "malformed Host header")]
+    [InlineData("GET /metrics HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "malformed Host header")]
     [InlineData("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "HTTP/1.0 and HTTP/1.1")] // HTTP/2 with prior knowledge
     [InlineData("GET /metrics HTTP/1.2\r\n\r\n", 505, "HTTP/1.0")]
     [InlineData("GET /metrics\r\n\r\n", 400, "request line")] // HTTP/0.9
@@ -108,14 +116,14 @@ public sealed class HttpRequestParserTests
     [InlineData("gzipx", false)]
     public void Gzip_is_used_when_accepted_and_not_refused_with_q_0(string acceptEncoding, bool gzip)
     {
-        var (_, head, _, _) = Parse($"GET /metrics HTTP/1.1\r\nAccept-Encoding: {acceptEncoding}\r\n\r\n");
+        var (_, head, _, _) = Parse($"GET /metrics HTTP/1.1\r\nHost: a\r\nAccept-Encoding: {acceptEncoding}\r\n\r\n");
         Assert.Equal(gzip, head!.AcceptsGzip);
     }
 
     [Theory]
-    [InlineData("HTTP/1.1", "", true)]
-    [InlineData("HTTP/1.1", "Connection: close\r\n", false)]
-    [InlineData("HTTP/1.1", "Connection: TE, Close\r\n", false)]
+    [InlineData("HTTP/1.1", "Host: a\r\n", true)]
+    [InlineData("HTTP/1.1", "Host: a\r\nConnection: close\r\n", false)]
+    [InlineData("HTTP/1.1", "Host: a\r\nConnection: TE, Close\r\n", false)]
     [InlineData("HTTP/1.0", "", false)]
     [InlineData("HTTP/1.0", "Connection: keep-alive\r\n", true)]
     public void Keep_alive_follows_the_version_and_the_Connection_header(string version, string header, bool keepAlive)
@@ -130,7 +138,7 @@ public sealed class HttpRequestParserTests
     [InlineData("Transfer-Encoding: chunked\r\n", true)]
     public void A_body_is_noticed_so_the_connection_can_be_closed_instead_of_misreading_it_as_the_next_request(string header, bool body)
     {
-        var (_, head, _, _) = Parse($"POST /metrics HTTP/1.1\r\n{header}\r\n");
+        var (_, head, _, _) = Parse($"POST /metrics HTTP/1.1\r\nHost: a\r\n{header}\r\n");
         Assert.Equal(body, head!.HasBody);
     }
 
@@ -143,7 +151,7 @@ public sealed class HttpRequestParserTests
         Assert.Equal((Outcome.Refused, 431), (outcome, refusal!.Status));
         var many = "GET / HTTP/1.1\r\n" + string.Concat(Enumerable.Range(0, MaxHeaders + 1).Select(i => $"X-{i}: 1\r\n")) + "\r\n";
         Assert.Equal(431, Parse(many).Item4!.Status);
-        var enough = "GET / HTTP/1.1\r\n" + string.Concat(Enumerable.Range(0, MaxHeaders).Select(i => $"X-{i}: 1\r\n")) + "\r\n";
+        var enough = "GET / HTTP/1.1\r\nHost: a\r\n" + string.Concat(Enumerable.Range(0, MaxHeaders - 1).Select(i => $"X-{i}: 1\r\n")) + "\r\n";
         Assert.Equal(Outcome.Complete, Parse(enough).Item1);
     }
 

@@ -96,7 +96,7 @@ public sealed class MetricsServerTests : IAsyncDisposable
         Series(3);
         var port = Start();
         await using var stream = await Connect(port);
-        await Send(stream, "GET /metrics HTTP/1.1\r\n\r\nHEAD /metrics HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+        await Send(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nHEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
         var first = Read(stream);
         var head = Read(stream, head: true);
         var landing = Read(stream);
@@ -112,11 +112,11 @@ public sealed class MetricsServerTests : IAsyncDisposable
     }
 
     [Theory]
-    [InlineData("GET /nothing HTTP/1.1\r\n\r\n", 404, "/metrics", false)]
-    [InlineData("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 405, "GET and HEAD", false)]
-    [InlineData("GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n", 400, "malformed header", true)]
+    [InlineData("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", 404, "/metrics", false)]
+    [InlineData("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405, "GET and HEAD", false)]
+    [InlineData("GET /metrics HTTP/1.1\r\nHost: x\r\nHost : x\r\n\r\n", 400, "malformed header", true)]
     [InlineData("GET /metrics HTTP/2.0\r\n\r\n", 505, "HTTP/1.1", true)]
-    [InlineData("POST /metrics HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcdGET / HTTP/1.1\r\n\r\n", 405, "GET and HEAD", true)]
+    [InlineData("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcdGET / HTTP/1.1\r\nHost: x\r\n\r\n", 405, "GET and HEAD", true)]
     public async Task Other_requests_get_a_status_that_says_why_and_bad_ones_lose_the_connection(string request, int status, string body, bool closed)
     {
         var port = Start();
@@ -135,7 +135,7 @@ public sealed class MetricsServerTests : IAsyncDisposable
         }
         else
         {
-            await Send(stream, "GET /metrics HTTP/1.1\r\n\r\n");
+            await Send(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal(200, Read(stream).Status);
         }
     }
@@ -147,12 +147,12 @@ public sealed class MetricsServerTests : IAsyncDisposable
         await using var stream = await Connect(port);
         foreach (var path in new[] { "/metrics", "/", "/nothing" })
         {
-            await Send(stream, $"GET {path} HTTP/1.1\r\n\r\n");
+            await Send(stream, $"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
             var refused = Read(stream);
             Assert.Equal(401, refused.Status);
             Assert.Equal("Basic realm=\"TaintWatch\"", refused.Headers["WWW-Authenticate"]);
         }
-        await Send(stream, $"GET /metrics HTTP/1.1\r\nAuthorization: Basic {Convert.ToBase64String("prometheus:s3cret"u8.ToArray())}\r\n\r\n");
+        await Send(stream, $"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {Convert.ToBase64String("prometheus:s3cret"u8.ToArray())}\r\n\r\n");
         Assert.Equal(200, Read(stream).Status);
     }
 
@@ -164,14 +164,14 @@ public sealed class MetricsServerTests : IAsyncDisposable
         await using var slow = await Connect(port);
         await Send(slow, "GET /metrics HTTP/1.1\r\nHost:");
         await using var idle = await Connect(port);
-        await Send(idle, "GET / HTTP/1.1\r\n\r\n");
+        await Send(idle, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         Read(idle);
         // Read() blocks until the server closes; the 10 s read timeout only guards the test itself.
         Assert.True(ClosedByServer(silent));
         Assert.True(ClosedByServer(slow));
         Assert.True(ClosedByServer(idle));
         await using var next = await Connect(port);
-        await Send(next, "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(next, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, Read(next).Status);
     }
 
@@ -189,9 +189,9 @@ public sealed class MetricsServerTests : IAsyncDisposable
         using var stuck = new TcpClient();
         stuck.ReceiveBufferSize = 4096;
         await stuck.ConnectAsync(IPAddress.Loopback, port);
-        await Send(stuck.GetStream(), "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(stuck.GetStream(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         await using var other = await Connect(port);
-        await Send(other, "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(other, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         var response = Read(other);
         Assert.Equal(await Expected(), Encoding.UTF8.GetString(response.Body));
         Thread.Sleep(Writing.WriteTimeout * 2); // past the write timeout; then what is left in the buffers ends, short of the whole body
@@ -205,12 +205,12 @@ public sealed class MetricsServerTests : IAsyncDisposable
         Series(250_000);
         var port = Start(Writing);
         await using var fast = await Connect(port);
-        await Send(fast, "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(fast, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         var whole = Read(fast).Body.Length;
         using var slow = new TcpClient();
         slow.ReceiveBufferSize = 4096;
         await slow.ConnectAsync(IPAddress.Loopback, port);
-        await Send(slow.GetStream(), "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
+        await Send(slow.GetStream(), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         // 256 KiB every 150 ms: over 3 s for the ~6 MB, well past the 2 s write timeout, never near 2 s without progress.
         var started = DateTime.UtcNow;
         var received = ReadToEnd(slow.GetStream(), pause: TimeSpan.FromMilliseconds(150), slice: 256 * 1024);
@@ -253,7 +253,7 @@ public sealed class MetricsServerTests : IAsyncDisposable
     {
         var port = Start(Short with { KeepAliveTimeout = TimeSpan.FromMinutes(1), HeadTimeout = TimeSpan.FromMinutes(1) });
         await using var scraper = await Connect(port);
-        await Send(scraper, "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(scraper, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, Read(scraper).Status); // served, kept alive
         await using var silent = await Connect(port);
         Thread.Sleep(50);
@@ -263,23 +263,23 @@ public sealed class MetricsServerTests : IAsyncDisposable
 
         // Full (3): each newcomer is served, and the oldest connection that never completed a request gives way.
         await using var first = await Connect(port);
-        await Send(first, "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(first, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, Read(first).Status);
         Assert.True(ClosedByServer(silent));
         await using var second = await Connect(port);
-        await Send(second, "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(second, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, Read(second).Status);
         Assert.True(ClosedByServer(slow));
         Assert.Contains("3 metrics connections at once: the longest idle ones are closed", _log.ToString());
 
         // Then the kept-alive connection idle the longest: the scraper's, which reconnects at its next scrape.
         await using var third = await Connect(port);
-        await Send(third, "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(third, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, Read(third).Status);
         Assert.True(ClosedByServer(scraper));
         foreach (var kept in new[] { first, second, third })
         {
-            await Send(kept, "GET / HTTP/1.1\r\n\r\n");
+            await Send(kept, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal(200, Read(kept).Status);
         }
         Assert.Equal(3, _server!.OpenConnections);
@@ -325,7 +325,7 @@ public sealed class MetricsServerTests : IAsyncDisposable
         var auth = $"Authorization: basic {Convert.ToBase64String("prometheus:s3cret"u8.ToArray())}\r\n";
         foreach (var (request, status) in new[] { ("", 401), (auth, 200), (auth, 200), (auth, 429) })
         {
-            await Send(stream, $"GET /metrics HTTP/1.1\r\n{request}\r\n");
+            await Send(stream, $"GET /metrics HTTP/1.1\r\nHost: x\r\n{request}\r\n");
             var response = Read(stream);
             Assert.Equal(status, response.Status);
             Assert.Equal("deny", response.Headers["X-Frame-Options"]);
@@ -343,12 +343,12 @@ public sealed class MetricsServerTests : IAsyncDisposable
             await client.ConnectAsync(IPAddress.Loopback, port);
             if (i % 2 == 0)
             {
-                await client.SendAsync("GET /metrics HTTP/1.1\r\n"u8.ToArray());
+                await client.SendAsync("GET /metrics HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
             }
             client.LingerState = new LingerOption(true, 0); // close sends RST
         }
         await using var stream = await Connect(port);
-        await Send(stream, "GET /metrics HTTP/1.1\r\n\r\n");
+        await Send(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, Read(stream).Status);
         Assert.DoesNotContain("failed", _log.ToString());
     }
@@ -364,7 +364,7 @@ public sealed class MetricsServerTests : IAsyncDisposable
         foreach (var host in new[] { "127.0.0.1", "::1" })
         {
             await using var stream = await Connect(port, host);
-            await Send(stream, "GET /metrics HTTP/1.1\r\n\r\n");
+            await Send(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal(200, Read(stream).Status);
         }
     }
