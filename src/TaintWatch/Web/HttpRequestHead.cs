@@ -170,6 +170,19 @@ public static class HttpRequestParser
             }
             else if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8))
             {
+                // RFC 9112 §6.1: only chunked framing is understood here; as Go's net/http, one field saying exactly that.
+                if (chunked)
+                {
+                    return new HttpRefusal(501, "too many transfer encodings");
+                }
+                if (!Ascii.EqualsIgnoreCase(value, "chunked"u8))
+                {
+                    return new HttpRefusal(501, "unsupported transfer encoding");
+                }
+                if (!http11)
+                {
+                    return new HttpRefusal(400, "Transfer-Encoding in an HTTP/1.0 request"); // RFC 9112 §6.1: faulty framing
+                }
                 chunked = true;
             }
         }

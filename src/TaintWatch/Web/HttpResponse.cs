@@ -17,6 +17,7 @@ public sealed record HttpResponse(int Status, string ContentType, ReadOnlyMemory
         405 => "Method Not Allowed",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
+        501 => "Not Implemented",
         505 => "HTTP Version Not Supported",
         _ => "Error",
     };

@@ -84,6 +84,9 @@ public sealed class HttpRequestParserTests
     [InlineData("GET /metrics HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "Content-Length")]
     [InlineData("GET /metrics HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400, "Content-Length")]
     [InlineData("POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400, "both")]
+    [InlineData("POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "unsupported transfer encoding")]
+    [InlineData("POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "too many transfer encodings")]
+    [InlineData("POST /metrics HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "HTTP/1.0")]
     [InlineData("GET /metrics HTTP/1.1\r\n\r\n", 400, "missing required Host header")] // RFC 9112 §3.2, Go's words
     [InlineData("GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "too many Host headers")]
     [InlineData("GET /metrics HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400, "too many Host headers")]
