@@ -26,6 +26,7 @@ public sealed partial class KernelLogScanner
     private readonly ModuleSummaries _summaries = new();
     private TaintTable? _logTable;
     private bool _summaryModulesNext;
+    private bool _journalFields;
     private long _line;
 
     public KernelLogScanner(TaintTable? table = null) => _forcedTable = table;
@@ -70,6 +71,29 @@ public sealed partial class KernelLogScanner
         {
             rawLine = rawLine.Replace('\u00A0', ' ');
         }
+        // A log saved from a terminal in colour (dmesg --color=always, a CI console).
+        if (rawLine.Contains('\u001b', StringComparison.Ordinal))
+        {
+            rawLine = TerminalEscapes.Strip(rawLine);
+        }
+        switch (StructuredRecord.Read(rawLine, ref _journalFields, out var message))
+        {
+            case StructuredRecord.Kind.OtherField:
+                return;
+            case StructuredRecord.Kind.Message:
+                // One record, whole: never cut at a terminal's width (no physical length), its lines the kernel's.
+                foreach (var part in message.TrimEnd('\n', '\r').Split('\n', MaxRecordsPerLine))
+                {
+                    FeedText(part.TrimEnd('\r'), rawLength: -1);
+                }
+                return;
+        }
+        FeedText(rawLine, rawLine.Length);
+    }
+
+    /// <summary>One line of text as a log tool printed it: prefix stripped, glued records split.</summary>
+    private void FeedText(string rawLine, int rawLength)
+    {
         var text = LogPrefix.Strip(rawLine, out var hadPrefix);
         int glued;
         var records = 1;
@@ -79,7 +103,7 @@ public sealed partial class KernelLogScanner
             text = LogPrefix.Strip(text[glued..], out hadPrefix);
         }
         // The physical line's length: a list cut at a terminal's width ends the line.
-        FeedRecord(text, hadPrefix, rawLine.Length);
+        FeedRecord(text, hadPrefix, rawLength);
     }
 
     public void Finish()

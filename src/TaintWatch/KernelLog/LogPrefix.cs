@@ -17,8 +17,8 @@ public static partial class LogPrefix
     [GeneratedRegex(@"^(?:\p{L}{2,5}\.? [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|(?:\p{L}{2,4} )?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d| [A-Z]{2,5})?|\d{9,10}\.\d+) (?:\S+ )?kernel(?:\[\d+\])?: ", RegexOptions.CultureInvariant)]
     private static partial Regex SyslogPrefix();
 
-    // After a stamp: journalctl -o short-monotonic's "host kernel: " (or "kernel: ").
-    [GeneratedRegex(@"^(?:[\w.-]+ )?kernel: ", RegexOptions.CultureInvariant)]
+    // After a stamp: journalctl -o short-monotonic's "host kernel: " (or "kernel: ", or "kernel[0]: " as in syslog).
+    [GeneratedRegex(@"^(?:[\w.-]+ )?kernel(?:\[\d+\])?: ", RegexOptions.CultureInvariant)]
     private static partial Regex KernelAfterStamp();
 
     // A serial or kmsg logger: "2025-08-31T23:42:06Z - " or "… c " (the /dev/kmsg flag: '-' a record, 'c' a continuation).
@@ -98,7 +98,7 @@ public static partial class LogPrefix
             text = StripStamp(text[Kernel.Length..], ref hadPrefix);
             hadPrefix = true;
         }
-        else if (stamped && hadPrefix && text.Length > 0 && char.IsAsciiLetterOrDigit(text[0]) && text.Contains(Kernel, StringComparison.Ordinal)
+        else if (stamped && hadPrefix && text.Length > 0 && char.IsAsciiLetterOrDigit(text[0]) && text.Contains("kernel", StringComparison.Ordinal)
             && KernelAfterStamp().Match(text) is { Success: true } host)
         {
             text = text[host.Length..];
