@@ -18,11 +18,11 @@ public static class ScanLogCommand
         {
             files, table, json,
         };
-        command.SetAction(r => Run(r.GetValue(files) ?? [], r.GetValue(table), r.GetValue(json), global.Paths(r), Console.In, StandardOutput.Writer, Console.Error));
+        command.SetAction(r => Run(r.GetValue(files) ?? [], r.GetValue(table), r.GetValue(json), global.Paths(r), Console.OpenStandardInput(), StandardOutput.Writer, Console.Error));
         return command;
     }
 
-    public static int Run(string[] files, string? tableName, bool json, KernelPaths paths, TextReader stdin, TextWriter output, TextWriter error)
+    public static int Run(string[] files, string? tableName, bool json, KernelPaths paths, Stream stdin, TextWriter output, TextWriter error)
     {
         if (!TableOption.TryResolveExplicit(tableName, paths, "scan-log", error, out var table))
         {
@@ -36,15 +36,15 @@ public static class ScanLogCommand
             {
                 if (file == "-")
                 {
-                    scanner.Scan(stdin);
+                    scanner.Scan(LogInput.Open(stdin, "-")); // standard input stays open: "-" may be named twice
                 }
                 else
                 {
-                    using var reader = new StreamReader(file, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.ReadWrite, BufferSize = 1 << 16 });
+                    using var reader = LogInput.Open(new FileStream(file, new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.ReadWrite, BufferSize = 1 << 16 }), file);
                     scanner.Scan(reader);
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 error.WriteLine($"taintwatch scan-log: {file}: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}");
                 return ExitCodes.Error;

@@ -18,6 +18,12 @@ public sealed class BoundedLineReader(TextReader reader)
 
     public long BytesApproximate { get; private set; }
 
+    /// <summary>
+    /// Whether any text read so far held an escape (a log saved in colour) or a non-breaking space (copied from a web
+    /// page): found once per buffer, so that lines need not be searched one by one when none did.
+    /// </summary>
+    public bool SawEscapeOrNoBreakSpace { get; private set; }
+
     public string? ReadLine()
     {
         System.Text.StringBuilder? longLine = null;
@@ -46,6 +52,7 @@ public sealed class BoundedLineReader(TextReader reader)
             }
             BytesApproximate += read;
             _end = read;
+            SawEscapeOrNoBreakSpace |= _buffer.AsSpan(0, read).IndexOfAny('\u001b', '\u00A0') >= 0;
         }
     }
 

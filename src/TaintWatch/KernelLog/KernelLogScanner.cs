@@ -56,25 +56,25 @@ public sealed partial class KernelLogScanner
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
-            Feed(line);
+            Feed(line, reader.SawEscapeOrNoBreakSpace);
         }
         Finish();
         TruncatedLines = reader.TruncatedLines;
     }
 
     /// <summary>Reads one physical line; records glued onto it (a console's or a test harness's) are read one by one.</summary>
-    public void Feed(string rawLine)
+    public void Feed(string rawLine) => Feed(rawLine, mayHoldEscapes: true);
+
+    /// <param name="rawLine">The line.</param>
+    /// <param name="mayHoldEscapes">False when the reader saw no escape or non-breaking space anywhere: no need to look.</param>
+    private void Feed(string rawLine, bool mayHoldEscapes)
     {
         _line++;
-        // A web page's non-breaking spaces stand for spaces (lists and taint strings copied from a forum).
-        if (rawLine.Contains('\u00A0', StringComparison.Ordinal))
+        // A web page's non-breaking spaces stand for spaces (lists and taint strings copied from a forum); a log
+        // saved from a terminal in colour has escapes to remove.
+        if (mayHoldEscapes && rawLine.AsSpan().IndexOfAny('\u00A0', '\u001b') >= 0)
         {
-            rawLine = rawLine.Replace('\u00A0', ' ');
-        }
-        // A log saved from a terminal in colour (dmesg --color=always, a CI console).
-        if (rawLine.Contains('\u001b', StringComparison.Ordinal))
-        {
-            rawLine = TerminalEscapes.Strip(rawLine);
+            rawLine = TerminalEscapes.Strip(rawLine.Replace('\u00A0', ' '));
         }
         switch (StructuredRecord.Read(rawLine, ref _journalFields, out var message))
         {

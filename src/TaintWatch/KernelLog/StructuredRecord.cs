@@ -40,6 +40,10 @@ public static class StructuredRecord
     public static Kind Read(string line, ref bool journalFields, out string message)
     {
         message = "";
+        if (line.Length == 0 || (line[0] == '[' && !journalFields))
+        {
+            return Kind.Text; // most lines of a dmesg: a stamp, no record
+        }
         var text = line.AsSpan().TrimStart(" \t\u001e"); // RS: json-seq (RFC 7464) begins each record with it
         if (text.IsEmpty)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using TaintWatch.Tests.Support;
 
@@ -37,6 +38,62 @@ public class ScanLogCliTests
         Assert.Equal("warning", reports[0].GetProperty("kind").GetString());
         Assert.Equal(12800UL, reports[0].GetProperty("taint").GetProperty("mask").GetUInt64());
         Assert.Equal("bpf_testmod", doc.RootElement.GetProperty("summary")[0].GetProperty("module").GetString());
+    }
+
+    [Fact]
+    public void Rotated_gzipped_logs_and_a_gzip_on_standard_input_are_read_and_an_xz_one_refused_with_what_to_run()
+    {
+        var directory = Directory.CreateTempSubdirectory("tw-scan-gz-");
+        try
+        {
+            var log = Path.Combine(directory.FullName, "messages-20261201");
+            File.Copy(Path.Combine(Repo.Fixture("logs"), "upstream-two-reports.log"), log);
+            Assert.Equal(0, Tool.Run("gzip", directory.FullName, "-k", log).ExitCode);
+            Assert.Equal(0, Tool.Run("xz", directory.FullName, "-k", log).ExitCode);
+            var plain = Support.Cli.Run("scan-log", "--json", log);
+            var gz = Support.Cli.Run("scan-log", "--json", log + ".gz");
+            Assert.Equal((0, plain.Stdout), (gz.ExitCode, gz.Stdout));
+            Assert.Contains("bpf_testmod", gz.Stdout);
+
+            var start = new ProcessStartInfo(Repo.Binary) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            start.ArgumentList.Add("scan-log");
+            start.ArgumentList.Add("--json");
+            using (var process = Process.Start(start)!)
+            {
+                process.StandardInput.BaseStream.Write(File.ReadAllBytes(log + ".gz"));
+                process.StandardInput.Close();
+                var output = process.StandardOutput.ReadToEnd();
+                process.WaitForExit();
+                Assert.Equal((0, plain.Stdout), (process.ExitCode, output));
+            }
+
+            var xz = Support.Cli.Run("scan-log", log + ".xz");
+            Assert.Equal(2, xz.ExitCode);
+            Assert.Contains($"xz-compressed: read it with `xz -dc {log}.xz | taintwatch scan-log`", xz.Stderr);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_log_saved_as_UTF_16_by_a_Windows_editor_is_read()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(Repo.Fixture("logs"), "upstream-two-reports.log"));
+            File.WriteAllText(file, text.Replace("\n", "\r\n"), Encoding.Unicode);
+            var r = Support.Cli.Run("scan-log", "--json", file);
+            Assert.Equal(0, r.ExitCode);
+            using var doc = JsonDocument.Parse(r.Stdout);
+            Assert.Equal(2, doc.RootElement.GetProperty("reports").GetArrayLength());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

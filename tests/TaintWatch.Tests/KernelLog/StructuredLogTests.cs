@@ -46,6 +46,19 @@ public class StructuredLogTests
     }
 
     [Fact]
+    public void Colour_that_starts_after_the_reader_s_first_buffers_is_still_removed()
+    {
+        // The reader looks for escapes once per 128 Ki-character buffer: the coloured report comes after several plain ones.
+        var plain = string.Concat(Enumerable.Repeat("[    1.000000] e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex\n", 6_000));
+        var colour = File.ReadAllText(Path.Combine(Repo.Fixture("logs"), "qemu-debian12-warn.dmesg-color"));
+        var s = Scan(new StringReader(plain + colour));
+        var r = Assert.Single(s.Reports);
+        Assert.Equal(ReportKind.Warning, r.Kind);
+        Assert.Equal(12289UL, r.Taint!.Mask);
+        Assert.Equal(6_008L, r.StartLine);
+    }
+
+    [Fact]
     public void A_real_journald_read_back_in_every_journalctl_output_mode_is_read_as_the_plain_dmesg()
     {
         var plain = Found(ScanFixture("qemu-debian12-warn.dmesg"));
