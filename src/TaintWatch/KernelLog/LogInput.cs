@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using TaintWatch.Modules.Compression;
 
 namespace TaintWatch.KernelLog;
 
@@ -24,18 +25,17 @@ public static class LogInput
         }
         var replayed = new PrefixedStream(head.AsMemory(0, length), raw);
         var magic = head.AsSpan(0, length);
-        if (magic.StartsWith(new byte[] { 0x1f, 0x8b }))
+        // The same magic numbers as module files (kmod's rule: the bytes, never the name), and bzip2's.
+        var kind = ModuleDecompressor.Detect(magic);
+        if (kind == CompressionKind.Gzip)
         {
             return new StreamReader(new GZipStream(replayed, CompressionMode.Decompress), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, ReadBuffer);
         }
-        var refused = magic.StartsWith(new byte[] { 0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0 }) ? ("xz", "xz -dc")
-            : magic.StartsWith(new byte[] { 0x28, 0xb5, 0x2f, 0xfd }) ? ("zstd", "zstd -dc")
-            : magic.StartsWith("BZh"u8) ? ("bzip2", "bzip2 -dc")
-            : default;
-        if (refused != default)
+        var refused = kind != CompressionKind.None ? ModuleDecompressor.Name(kind) : magic.StartsWith("BZh"u8) ? "bzip2" : null;
+        if (refused is not null)
         {
             replayed.Dispose();
-            throw new InvalidDataException($"{refused.Item1}-compressed: read it with `{refused.Item2} {name} | taintwatch scan-log`");
+            throw new InvalidDataException($"{refused}-compressed: read it with `{refused} -dc {name} | taintwatch scan-log`");
         }
         return new StreamReader(replayed, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, ReadBuffer);
     }
